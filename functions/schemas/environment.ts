@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Lifecycle states. CREATING → VALIDATING → READY → DELETING → DELETED; any failure ends in FAILED. */
+export const ENVIRONMENT_STATUSES = ['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED', 'FAILED'] as const;
+export const EnvironmentStatus = z.enum(ENVIRONMENT_STATUSES);
+export type EnvironmentStatus = z.infer<typeof EnvironmentStatus>;
+
+/** States in which an environment holds (or may hold) cloud resources. */
+export const ACTIVE_STATUSES: readonly EnvironmentStatus[] = ['CREATING', 'VALIDATING', 'READY', 'DELETING'];
+export const FINAL_STATUSES: readonly EnvironmentStatus[] = ['DELETED', 'FAILED'];
+
+export const CHECK_NAMES = [
+  'dns-a',
+  'dns-aaaa',
+  'http-ipv4',
+  'http-ipv6',
+  'probe-list-buckets',
+  'probe-list-ec2',
+  'vpc-ipv6-cidr',
+  'egress-only-route',
+  'alb-dualstack',
+  'tasks-no-public-ip',
+] as const;
+export const CheckName = z.enum(CHECK_NAMES);
+export type CheckName = z.infer<typeof CheckName>;
+
+export const Check = z.object({
+  name: CheckName,
+  status: z.enum(['passed', 'failed', 'skipped']),
+  detail: z.string(),
+});
+export type Check = z.infer<typeof Check>;
+
+export const Validation = z.object({
+  passed: z.boolean(),
+  checkedAt: z.iso.datetime(),
+  checks: z.array(Check),
+});
+export type Validation = z.infer<typeof Validation>;
+
+/** What the blueprint's stack outputs become on the environment (plus local-mode URLs). */
+export const EnvironmentOutputs = z.object({
+  publicUri: z.string().optional(),
+  vpcId: z.string().optional(),
+  publicSubnetIds: z.array(z.string()).optional(),
+  privateSubnetIds: z.array(z.string()).optional(),
+  loadBalancerArn: z.string().optional(),
+  clusterName: z.string().optional(),
+  serviceName: z.string().optional(),
+  /** Local mode only: URLs on the host at which the probe answers over IPv4 and IPv6. */
+  localUrls: z.array(z.string()).optional(),
+});
+export type EnvironmentOutputs = z.infer<typeof EnvironmentOutputs>;
+
+/** Evidence that teardown really removed everything. */
+export const TeardownReceipt = z.object({
+  stackStatus: z.string(),
+  deletedAt: z.iso.datetime().optional(),
+  checkedAt: z.iso.datetime(),
+  /** ARNs still tagged with the environment id when last checked (empty when clean). */
+  remaining: z.array(z.string()),
+  attempts: z.number().int().nonnegative(),
+});
+export type TeardownReceipt = z.infer<typeof TeardownReceipt>;
+
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+/** The record stored in the registry and (minus internal fields) returned by the API. */
+export const Environment = z.object({
+  id: z.string(),
+  name: z.string().regex(ENVIRONMENT_NAME_PATTERN),
+  owner: z.string(),
+  status: EnvironmentStatus,
+  source: z.enum(['api', 'service-catalog']),
+  provisionedProductId: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  stackName: z.string(),
+  stackId: z.string().optional(),
+  imageUri: z.string(),
+  blueprint: z.object({ name: z.string(), version: z.string() }),
+  outputs: EnvironmentOutputs,
+  validation: Validation.optional(),
+  failureReason: z.string().optional(),
+  teardown: TeardownReceipt.optional(),
+  /** Optimistic-lock counter; every write is conditional on it. Internal. */
+  version: z.number().int().nonnegative(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+/** The API's view of an environment: everything but internal bookkeeping. */
+export type EnvironmentView = Omit<Environment, 'version'>;

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Inputs and outputs of the state machine and of its tasks. The state machine's own input is
+ * `WorkflowInput`; each Lambda task receives the `*Input` shape built by the task's Parameters and
+ * returns the `*Result` shape, stored under the task's resultPath.
+ */
+export const WorkflowInput = z.object({
+  action: z.enum(['provision', 'teardown']),
+  environmentId: z.string(),
+  /** Why a teardown was started: `expired`, `deleted`, `sweeper`, `catalog-terminated`. */
+  reason: z.string().optional(),
+});
+export type WorkflowInput = z.infer<typeof WorkflowInput>;
+
+export const EnvironmentTaskInput = z.object({ environmentId: z.string() });
+export type EnvironmentTaskInput = z.infer<typeof EnvironmentTaskInput>;
+
+export const CreateStackResult = z.object({ stackId: z.string(), stackName: z.string() });
+export type CreateStackResult = z.infer<typeof CreateStackResult>;
+
+export const CheckStackInput = z.object({
+  environmentId: z.string(),
+  operation: z.enum(['create', 'delete']),
+});
+export type CheckStackInput = z.infer<typeof CheckStackInput>;
+
+/** Progress of a stack operation. `reason` is set when FAILED (first failed stack events). */
+export const CheckStackResult = z.object({
+  state: z.enum(['IN_PROGRESS', 'COMPLETE', 'FAILED']),
+  stackStatus: z.string(),
+  reason: z.string().optional(),
+});
+export type CheckStackResult = z.infer<typeof CheckStackResult>;
+
+export const ValidateResult = z.object({ passed: z.boolean(), failedChecks: z.array(z.string()) });
+export type ValidateResult = z.infer<typeof ValidateResult>;
+
+/** The error a Catch put at `$.error`: Step Functions' `{Error, Cause}`. */
+export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const RecordFailureInput = z.object({
+  environmentId: z.string(),
+  /** Where the failure happened. */
+  stage: z.enum(['create', 'validate', 'teardown']),
+  /** A reason computed by a task (failed checks, stack events)… */
+  reason: z.string().optional(),
+  /** …or the error a Catch caught. */
+  error: CaughtError.optional(),
+});
+export type RecordFailureInput = z.infer<typeof RecordFailureInput>;
+
+export const StartTeardownResult = z.object({ attempt: z.number().int().positive(), stackStatus: z.string() });
+export type StartTeardownResult = z.infer<typeof StartTeardownResult>;
+
+export const FinishTeardownResult = z.object({ status: z.enum(['DELETED', 'FAILED']) });
+export type FinishTeardownResult = z.infer<typeof FinishTeardownResult>;
+
+/** Payload of the IPv6 prober Lambda (runs in the control plane's dual-stack VPC on AWS). */
+export const ProbeRequest = z.object({
+  url: z.url(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  timeoutMs: z.number().int().positive().max(30_000).default(5_000),
+});
+export type ProbeRequest = z.infer<typeof ProbeRequest>;
+
+export const ProbeResponse = z.object({
+  ok: z.boolean(),
+  statusCode: z.number().int().optional(),
+  remoteAddress: z.string().optional(),
+  remoteFamily: z.string().optional(),
+  body: z.string().optional(),
+  error: z.string().optional(),
+  elapsedMs: z.number(),
+});
+export type ProbeResponse = z.infer<typeof ProbeResponse>;
