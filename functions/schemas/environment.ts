@@ -84,10 +84,12 @@ export const Environment = z.object({
   validation: Validation.optional(),
   failureReason: z.string().optional(),
   teardown: TeardownReceipt.optional(),
+  /** ARN of the execution currently driving this environment (provision or teardown). Internal. */
+  executionArn: z.string().optional(),
   /** Optimistic-lock counter; every write is conditional on it. Internal. */
   version: z.number().int().nonnegative(),
 });
 export type Environment = z.infer<typeof Environment>;
 
 /** The API's view of an environment: everything but internal bookkeeping. */
-export type EnvironmentView = Omit<Environment, 'version'>;
+export type EnvironmentView = Omit<Environment, 'version' | 'executionArn'>;
