@@ -1,4 +1,23 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
+import { z } from 'zod';
+import { createEnvironment } from '../domain/environments.js';
+import { CreateEnvironmentBody, IdempotencyKey } from '../schemas/api.js';
+import { apiDeps } from '../shared/api-deps.js';
+import { httpHandler } from '../shared/http.js';
+import { runIdempotently } from '../shared/idempotency.js';
+
+/** POST /environments — 202 with the new environment (CREATING) and its Location. */
+const schemas = {
+  body: CreateEnvironmentBody,
+  headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
 };
+
+export const handler = httpHandler(schemas, async ({ owner, body, headers }, context) => {
+  const deps = apiDeps();
+  const key = headers['idempotency-key'];
+  const create = () => createEnvironment(deps, { owner, body });
+  const environment =
+    key === undefined
+      ? await create()
+      : await runIdempotently(deps.config.idempotencyTableName, { owner, key, body }, context, create);
+  return { statusCode: 202, body: environment, headers: { Location: `/environments/${environment.id}` } };
+});

@@ -1,4 +1,13 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { z } from 'zod';
+import { deleteEnvironment } from '../domain/environments.js';
+import { EnvironmentId } from '../schemas/api.js';
+import { apiDeps } from '../shared/api-deps.js';
+import { httpHandler } from '../shared/http.js';
+
+/** DELETE /environments/{id} — 202 with the environment being torn down (idempotent). */
+const schemas = { path: z.object({ id: EnvironmentId }) };
+
+export const handler = httpHandler(schemas, async ({ owner, path }) => {
+  const environment = await deleteEnvironment(apiDeps(), owner, path.id);
+  return { statusCode: 202, body: environment };
+});

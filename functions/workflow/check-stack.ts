@@ -1,4 +1,10 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { checkStack } from '../domain/provisioning.js';
+import { CheckStackInput } from '../schemas/workflow.js';
+import { cloudFormation } from '../shared/clients.js';
+import { taskHandler } from '../shared/task-handler.js';
+import { registry } from './wiring.js';
+
+/** CheckCreate / CheckDelete: progress of the stack operation → `CheckStackResult` (stores outputs on create). */
+export const handler = taskHandler(CheckStackInput, (input) =>
+  checkStack({ registry: registry(), cfn: cloudFormation() }, input),
+);

@@ -1,4 +1,13 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { finishTeardown } from '../domain/teardown.js';
+import { EnvironmentTaskInput } from '../schemas/workflow.js';
+import { cloudFormation, systemClock, tagging } from '../shared/clients.js';
+import { taskHandler } from '../shared/task-handler.js';
+import { registry } from './wiring.js';
+
+/** FinishTeardown: nothing tagged may remain; stores the receipt, DELETED (or FAILED) → `FinishTeardownResult`. */
+export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) =>
+  finishTeardown(
+    { registry: registry(), cfn: cloudFormation(), tagging: tagging(), clock: systemClock },
+    environmentId,
+  ),
+);

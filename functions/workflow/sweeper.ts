@@ -1,4 +1,38 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { z } from 'zod';
+import { startWorkflow } from '../domain/executions.js';
+import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.js';
+import { sweep } from '../domain/sweeper.js';
+import { cloudFormation, scheduler, stepFunctions, systemClock } from '../shared/clients.js';
+import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
+import { logger, metrics } from '../shared/powertools.js';
+import { taskHandler } from '../shared/task-handler.js';
+import { registry } from './wiring.js';
+
+/** The sweeper (every 5 minutes; at start-up and periodically in local mode) → a summary of its repairs. */
+export const handler = taskHandler(z.unknown(), async () => {
+  const stateMachineArn = getStringFromEnv('STATE_MACHINE_ARN');
+  const timer = {
+    scheduler: scheduler(),
+    scheduleGroup: getStringFromEnv('SCHEDULE_GROUP'),
+    stateMachineArn,
+    schedulerRoleArn: getStringFromEnv('SCHEDULER_ROLE_ARN'),
+  };
+  const summary = await sweep({
+    registry: registry(),
+    sfn: stepFunctions(),
+    cfn: cloudFormation(),
+    startWorkflow: (input) => startWorkflow({ sfn: stepFunctions(), stateMachineArn, clock: systemClock }, input),
+    expiry: {
+      exists: async (id) => (await getExpirySchedule(timer, id)).exists,
+      create: (id, expiresAt) => createExpirySchedule(timer, id, expiresAt),
+    },
+    clock: systemClock,
+    logger,
+    config: {
+      cfnRoleArn: getOptionalStringFromEnv('CFN_ROLE_ARN'),
+      stuckAfterMinutes: getNumberFromEnv('STUCK_AFTER_MINUTES', 60),
+    },
+  });
+  for (const [name, count] of Object.entries(summary)) metrics.addMetric(`Sweeper.${name}`, 'Count', count);
+  return summary;
+});

@@ -1,4 +1,24 @@
-// Placeholder entry point: replaced by the real handler.
-export const handler = async (): Promise<never> => {
-  throw new Error('not implemented');
-};
+import { validateEnvironment } from '../domain/validation.js';
+import { EnvironmentTaskInput } from '../schemas/workflow.js';
+import { ec2, ecs, elbv2, systemClock } from '../shared/clients.js';
+import { getNumberFromEnv } from '../shared/env.js';
+import { taskHandler } from '../shared/task-handler.js';
+import { checkResolver, probers, registry } from './wiring.js';
+
+/** Validate: runs the ten checks, stores the evidence, READY when all passed → `ValidateResult`. */
+export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
+  const resolver = checkResolver();
+  return validateEnvironment(
+    {
+      registry: registry(),
+      clock: systemClock,
+      resolver,
+      ...probers(resolver),
+      ec2: ec2(),
+      elbv2: elbv2(),
+      ecs: ecs(),
+      settings: { listenerPort: getNumberFromEnv('LISTENER_PORT', 80), checkTimeoutMs: 20_000, probeTimeoutMs: 8_000 },
+    },
+    environmentId,
+  );
+});
