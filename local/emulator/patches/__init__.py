@@ -1,12 +1,21 @@
 """One module per moto gap. apply_all() applies every patch; DSENV_DISABLE_PATCHES (comma list) skips some,
-so tests can show that each gap is real without its patch."""
+so tests can show that each gap is real without its patch.
+
+moto_server imports a service's models only when that service is first called, and moto's CloudFormation module
+imports the models of every service it supports (several seconds). So the patches are applied when CloudFormation or
+the tagging API is first imported, not at start-up: the server answers as fast as plain moto_server.
+"""
 import importlib
+import importlib.abc
 import os
+import sys
+import threading
 
 PATCHES = [  # module names, in application order
     "getatt_short_form",
     "nested_stack_outputs",
     "fn_cidr",
+    "vpc_dns_attributes",
     "vpc_ipv6_cidr_block",
     "subnet_ipv6",
     "egress_only_internet_gateway",
@@ -14,6 +23,7 @@ PATCHES = [  # module names, in application order
     "subnet_route_table_association",
     "security_group_rules",
     "alb_dualstack",
+    "ecs_task_definition_properties",
     "ecs_service_properties",
     "stack_tags",
     "complete_stack_delete",
@@ -21,10 +31,54 @@ PATCHES = [  # module names, in application order
     "tagging_api_coverage",
 ]
 
+# Importing either of these means a patched code path is about to run.
+TRIGGERS = {"moto.cloudformation.models", "moto.resourcegroupstaggingapi.models"}
+
+_lock = threading.RLock()
+_applied = False
+
+
+def enabled_patches():
+    disabled = {p.strip() for p in os.environ.get("DSENV_DISABLE_PATCHES", "").split(",") if p.strip()}
+    return [name for name in PATCHES if name not in disabled and "all" not in disabled]
+
+
+def apply_now():
+    """Applies every enabled patch (once)."""
+    global _applied
+    with _lock:
+        if _applied:
+            return
+        _applied = True
+        for name in enabled_patches():
+            importlib.import_module(f"{__name__}.{name}").apply()
+
+
+class _ApplyAfterTrigger(importlib.abc.MetaPathFinder):
+    """Runs apply_now() right after a trigger module has finished importing."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in TRIGGERS or _applied:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                exec_module = spec.loader.exec_module
+
+                def exec_then_apply(module, exec_module=exec_module):
+                    exec_module(module)
+                    apply_now()
+
+                spec.loader.exec_module = exec_then_apply
+                return spec
+        return None
+
 
 def apply_all():
-    disabled = {p.strip() for p in os.environ.get("DSENV_DISABLE_PATCHES", "").split(",") if p.strip()}
-    for name in PATCHES:
-        if name in disabled or "all" in disabled:
-            continue
-        importlib.import_module(f"{__name__}.{name}").apply()
+    """Applies the patches now if moto's CloudFormation is already loaded, otherwise as soon as it is."""
+    if any(name in sys.modules for name in TRIGGERS):
+        apply_now()
+    elif not any(isinstance(f, _ApplyAfterTrigger) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ApplyAfterTrigger())

@@ -1,0 +1,195 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  type JsonSchema,
+  JsonSchemaVersion,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Model,
+  type RequestValidator,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { AnyPrincipal, ArnPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { CreateEnvironmentBody, UpdateEnvironmentBody } from '../../functions/schemas/api.js';
+import type { BlueprintStore } from './blueprint-store.js';
+import type { Expiry } from './expiry.js';
+import { HouseFunction } from './house-function.js';
+import type { Registry } from './registry.js';
+
+export interface EnvironmentsApiProps {
+  readonly registry: Registry;
+  readonly stateMachine: IStateMachine;
+  readonly expiry: Expiry;
+  readonly blueprints: BlueprintStore;
+  /** Image an environment runs when the request names none. */
+  readonly defaultImageUri: string;
+  readonly ttl: { readonly defaultMinutes: number; readonly minMinutes: number; readonly maxMinutes: number };
+  readonly maxLifetimeMinutes: number;
+  readonly maxActivePerOwner: number;
+  readonly regionCapacity: number;
+  /**
+   * IAM principals allowed to invoke the API, enforced by a resource policy.
+   * @default [] - any principal of the account whose IAM policy allows execute-api:Invoke
+   */
+  readonly allowedPrincipals?: readonly string[];
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: RetentionDays;
+}
+
+/** A Zod schema of functions/schemas/api.ts as the API Gateway model (JSON Schema draft 4). */
+function modelSchema(schema: z.ZodType, title: string): JsonSchema {
+  const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { target: 'draft-4' }) as Record<string, unknown>;
+  return { ...(jsonSchema as JsonSchema), schema: JsonSchemaVersion.DRAFT4, title };
+}
+
+/**
+ * The environments REST API: IAM-authorised on every method, bodies validated against the same
+ * schemas the handlers use, throttled and access-logged, one function per route.
+ */
+export class EnvironmentsApi extends Construct {
+  readonly api: RestApi;
+  readonly accessLogs: LogGroup;
+  readonly functions: {
+    readonly create: HouseFunction;
+    readonly get: HouseFunction;
+    readonly list: HouseFunction;
+    readonly delete: HouseFunction;
+    readonly update: HouseFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: EnvironmentsApiProps) {
+    super(scope, id);
+    const { registry, stateMachine, expiry, logRetention } = props;
+    const allowedPrincipals = props.allowedPrincipals ?? [];
+
+    const fn = (fnId: string, file: string, description: string) =>
+      new HouseFunction(this, fnId, {
+        entry: `functions/api/${file}`,
+        description,
+        logRetention,
+        timeout: Duration.seconds(15),
+      });
+    const withTtl = (f: HouseFunction) =>
+      f
+        .withEnv('DEFAULT_TTL_MINUTES', props.ttl.defaultMinutes)
+        .withEnv('MIN_TTL_MINUTES', props.ttl.minMinutes)
+        .withEnv('MAX_TTL_MINUTES', props.ttl.maxMinutes)
+        .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
+
+    const create = withTtl(fn('CreateFunction', 'create-environment.ts', 'POST /environments'))
+      .useTable(registry.table)
+      .useIdempotencyTable(registry.idempotencyTable)
+      .useStateMachine(stateMachine)
+      .withEnv('DEFAULT_IMAGE_URI', props.defaultImageUri)
+      .withEnv('MAX_ACTIVE_PER_OWNER', props.maxActivePerOwner)
+      .withEnv('REGION_CAPACITY', props.regionCapacity)
+      .withEnv('BLUEPRINT_NAME', props.blueprints.blueprintName)
+      .withEnv('BLUEPRINT_VERSION', props.blueprints.version);
+    expiry.allowManageSchedules(create);
+    const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
+    const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
+    const remove = fn('DeleteFunction', 'delete-environment.ts', 'DELETE /environments/{id}')
+      .useTable(registry.table)
+      .useStateMachine(stateMachine);
+    const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}')).useTable(
+      registry.table,
+    );
+    expiry.allowManageSchedules(update);
+    this.functions = { create, get, list, delete: remove, update };
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });
+    this.api = new RestApi(this, 'Api', {
+      description: 'Self-service dual-stack environments',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        tracingEnabled: true,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+      policy: allowedPrincipals.length > 0 ? restrictToPrincipals(allowedPrincipals) : undefined,
+    });
+
+    const bodyValidator = this.api.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'body',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const model = (modelId: string, schema: z.ZodType) =>
+      this.api.addModel(modelId, {
+        contentType: 'application/json',
+        modelName: modelId,
+        schema: modelSchema(schema, modelId),
+      });
+    const withBody = (validator: RequestValidator, bodyModel: Model) => ({
+      requestValidator: validator,
+      requestModels: { 'application/json': bodyModel },
+    });
+
+    const environments = this.api.root.addResource('environments');
+    environments.addMethod(
+      'POST',
+      new LambdaIntegration(create),
+      withBody(bodyValidator, model('CreateEnvironmentBody', CreateEnvironmentBody)),
+    );
+    environments.addMethod('GET', new LambdaIntegration(list));
+    const environment = environments.addResource('{id}');
+    environment.addMethod('GET', new LambdaIntegration(get));
+    environment.addMethod('DELETE', new LambdaIntegration(remove));
+    environment.addMethod(
+      'PATCH',
+      new LambdaIntegration(update),
+      withBody(bodyValidator, model('UpdateEnvironmentBody', UpdateEnvironmentBody)),
+    );
+
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG3',
+        reason:
+          'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL adds cost without a ' +
+          'threat model that needs it for an internal, authenticated API.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG6',
+        reason:
+          'Access logging is on. Execution logging needs the account-wide API Gateway CloudWatch role, which this ' +
+          'stack deliberately does not own (cloudWatchRole: false).',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason: 'Callers are IAM principals: every method uses AWS_IAM authorization instead of a Cognito user pool.',
+      },
+    );
+  }
+}
+
+/** Resource policy: only the listed principals may invoke; everyone else is denied explicitly. */
+function restrictToPrincipals(principals: readonly string[]): PolicyDocument {
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: principals.map((arn) => new ArnPrincipal(arn)),
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+      }),
+      new PolicyStatement({
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { ArnNotLike: { 'aws:PrincipalArn': [...principals] } },
+      }),
+    ],
+  });
+}

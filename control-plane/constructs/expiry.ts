@@ -1,0 +1,96 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { HouseFunction } from './house-function.js';
+import type { Registry } from './registry.js';
+
+const SCHEDULES_REASON = "Only the environments' expiry schedules in this group; the wildcard is the environment id.";
+
+export interface ExpiryProps {
+  readonly registry: Registry;
+  /** The state machine the expiry schedules (and the sweeper) start a teardown on. */
+  readonly stateMachine: IStateMachine;
+  /** Minutes without progress after which the sweeper repairs an environment. */
+  readonly stuckAfterMinutes: number;
+  readonly logRetention: RetentionDays;
+  /**
+   * How often the sweeper runs.
+   * @default Duration.minutes(5)
+   */
+  readonly sweepEvery?: Duration;
+}
+
+/**
+ * When an environment's time is up: the Scheduler group holding one `at()` schedule per environment
+ * (created by the API), the role those schedules use to start the teardown, and the sweeper that
+ * repairs lost executions and catches any missed expiry.
+ */
+export class Expiry extends Construct {
+  readonly scheduleGroup: ScheduleGroup;
+  /** Assumed by EventBridge Scheduler to start executions of the state machine. */
+  readonly schedulerRole: Role;
+  readonly sweeper: HouseFunction;
+
+  constructor(scope: Construct, id: string, props: ExpiryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.scheduleGroup = new ScheduleGroup(this, 'Group', {});
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'Assumed by EventBridge Scheduler to start the teardown of an expired environment',
+    });
+    props.stateMachine.grantStartExecution(this.schedulerRole);
+
+    this.sweeper = new HouseFunction(this, 'Sweeper', {
+      entry: 'functions/workflow/sweeper.ts',
+      description: 'Restarts lost executions and tears down expired environments',
+      logRetention: props.logRetention,
+      timeout: Duration.minutes(2),
+    })
+      .useTable(props.registry.table)
+      .useStateMachine(props.stateMachine, { describe: true })
+      .withEnv('STUCK_AFTER_MINUTES', props.stuckAfterMinutes);
+
+    new Rule(this, 'SweepSchedule', {
+      description: 'Runs the sweeper',
+      schedule: Schedule.rate(props.sweepEvery ?? Duration.minutes(5)),
+      targets: [new LambdaFunction(this.sweeper, { retryAttempts: 2 })],
+    });
+  }
+
+  /** ARN pattern of the environments' expiry schedules (`dsenv-<id>-expiry`) in the group. */
+  get schedulesArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/dsenv-env-*`,
+    });
+  }
+
+  /** Lets `fn` create, change and delete expiry schedules (SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, PassRole). */
+  allowManageSchedules(fn: HouseFunction): void {
+    fn.withEnv('SCHEDULE_GROUP', this.scheduleGroup.scheduleGroupName)
+      .usePassRole('SCHEDULER_ROLE_ARN', this.schedulerRole, 'scheduler.amazonaws.com')
+      .allow(
+        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+        [this.schedulesArn],
+        SCHEDULES_REASON,
+      );
+  }
+
+  /** Lets `fn` delete expiry schedules (SCHEDULE_GROUP). */
+  allowDeleteSchedules(fn: HouseFunction): void {
+    fn.withEnv('SCHEDULE_GROUP', this.scheduleGroup.scheduleGroupName).allow(
+      ['scheduler:DeleteSchedule'],
+      [this.schedulesArn],
+      SCHEDULES_REASON,
+    );
+  }
+}

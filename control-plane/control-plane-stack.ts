@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type ControlPlaneConfig, REPO_ROOT } from './config.js';
+import { EnvironmentsApi } from './constructs/api.js';
+import { BlueprintStore } from './constructs/blueprint-store.js';
+import { CloudFormationRole } from './constructs/cloudformation-role.js';
+import { Expiry } from './constructs/expiry.js';
+import { Ipv6Prober } from './constructs/ipv6-prober.js';
+import { Provisioner } from './constructs/provisioner.js';
+import { Registry } from './constructs/registry.js';
+
+export interface ControlPlaneStackProps extends StackProps {
+  /** Validated `dsenv` context (control-plane/config.ts). */
+  readonly config: ControlPlaneConfig;
+}
+
+/** The control plane: it only composes the constructs, wiring each one's outputs into the next. */
+export class ControlPlaneStack extends Stack {
+  readonly registry: Registry;
+  readonly blueprints: BlueprintStore;
+  readonly cloudFormationRole: CloudFormationRole;
+  readonly provisioner: Provisioner;
+  readonly prober: Ipv6Prober;
+  readonly expiry: Expiry;
+  readonly api: EnvironmentsApi;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.registry = new Registry(this, 'Registry', { deletionProtection: config.registryDeletionProtection });
+    this.blueprints = new BlueprintStore(this, 'Blueprints');
+    this.cloudFormationRole = new CloudFormationRole(this, 'CloudFormationRole', { blueprints: this.blueprints });
+
+    this.provisioner = new Provisioner(this, 'Provisioner', {
+      registry: this.registry,
+      blueprints: this.blueprints,
+      cloudFormationRole: this.cloudFormationRole.role,
+      pollSeconds: config.pollSeconds,
+      stackTimeoutMinutes: config.stackTimeoutMinutes,
+      maxTeardownAttempts: config.maxTeardownAttempts,
+      logRetention,
+    });
+
+    this.prober = new Ipv6Prober(this, 'Ipv6Prober', { logRetention });
+    this.provisioner.functions.validateEnvironment.useFunction('IPV6_PROBER_FUNCTION', this.prober.function);
+
+    this.expiry = new Expiry(this, 'Expiry', {
+      registry: this.registry,
+      stateMachine: this.provisioner.stateMachine,
+      stuckAfterMinutes: config.stuckAfterMinutes,
+      logRetention,
+    });
+    this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
+
+    this.api = new EnvironmentsApi(this, 'Api', {
+      registry: this.registry,
+      stateMachine: this.provisioner.stateMachine,
+      expiry: this.expiry,
+      blueprints: this.blueprints,
+      defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
+      ttl: config.ttl,
+      maxLifetimeMinutes: config.maxLifetimeMinutes,
+      maxActivePerOwner: config.maxActivePerOwner,
+      regionCapacity: config.regionCapacity,
+      allowedPrincipals: config.allowedPrincipals,
+      throttle: config.apiThrottle,
+      logRetention,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the environments API' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
+    new CfnOutput(this, 'BlueprintBaseUrl', { value: this.blueprints.baseUrl });
+  }
+
+  /** The probe image built from probe-app/ (staged at synth, built and pushed by `cdk deploy`). */
+  private probeImage(): DockerImageAsset {
+    return new DockerImageAsset(this, 'ProbeImage', {
+      directory: path.join(REPO_ROOT, 'probe-app'),
+      // Matches the blueprint's task definition (RuntimePlatform X86_64).
+      platform: Platform.LINUX_AMD64,
+    });
+  }
+}

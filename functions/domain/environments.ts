@@ -1,0 +1,254 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { CreateEnvironmentBody } from '../schemas/api.js';
+import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
+import type { ApiConfig } from '../shared/api-config.js';
+import type { Clock } from '../shared/clients.js';
+import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { startWorkflow } from './executions.js';
+import {
+  createExpirySchedule,
+  deleteExpirySchedule,
+  type ExpiryTimerDeps,
+  updateExpirySchedule,
+} from './expiry-timer.js';
+import { newEnvironmentId, stackNameFor } from './ids.js';
+import { assertCanCreate } from './quotas.js';
+import type { Registry } from './registry.js';
+
+/** What the API's lifecycle operations need; each client is typed down to `send`. */
+export interface EnvironmentsDeps {
+  registry: Pick<Registry, 'put' | 'get' | 'listByOwner' | 'update' | 'remove' | 'countActiveByOwner' | 'countActive'>;
+  sfn: Pick<SFNClient, 'send'>;
+  scheduler: Pick<SchedulerClient, 'send'>;
+  ec2: Pick<EC2Client, 'send'>;
+  clock: Clock;
+  config: Omit<ApiConfig, 'tableName' | 'idempotencyTableName'>;
+  logger: { info(message: string, ...extra: unknown[]): void; error(message: string, ...extra: unknown[]): void };
+}
+
+/** Statuses from which an environment can still be deleted or extended. */
+const LIVE_STATUSES: readonly EnvironmentStatus[] = ['CREATING', 'VALIDATING', 'READY'];
+const MINUTE_MS = 60_000;
+const CONFLICT_RETRIES = 3;
+
+/** The API's view: everything but internal bookkeeping. */
+export function toView(env: Environment): EnvironmentView {
+  const { version: _version, executionArn: _executionArn, ...view } = env;
+  return view;
+}
+
+function timerDeps(deps: EnvironmentsDeps): ExpiryTimerDeps {
+  return {
+    scheduler: deps.scheduler,
+    scheduleGroup: deps.config.scheduleGroup,
+    stateMachineArn: deps.config.stateMachineArn,
+    schedulerRoleArn: deps.config.schedulerRoleArn,
+  };
+}
+
+function workflowDeps(deps: EnvironmentsDeps) {
+  return { sfn: deps.sfn, stateMachineArn: deps.config.stateMachineArn, clock: deps.clock };
+}
+
+function assertTtlInRange(deps: EnvironmentsDeps, ttlMinutes: number): void {
+  const { minTtlMinutes, maxTtlMinutes } = deps.config;
+  if (ttlMinutes < minTtlMinutes || ttlMinutes > maxTtlMinutes) {
+    throw new InputValidationError(`ttlMinutes must be between ${minTtlMinutes} and ${maxTtlMinutes}`);
+  }
+}
+
+/** An environment the caller owns; a missing one and someone else's look the same (no existence leak). */
+export async function getEnvironment(
+  deps: Pick<EnvironmentsDeps, 'registry'>,
+  owner: string,
+  id: string,
+): Promise<Environment> {
+  const env = await deps.registry.get(id);
+  if (env === undefined || env.owner !== owner) throw new NotFoundError(`environment ${id} not found`);
+  return env;
+}
+
+export async function listEnvironments(
+  deps: Pick<EnvironmentsDeps, 'registry'>,
+  owner: string,
+  page: { limit?: number; nextToken?: string },
+): Promise<{ items: EnvironmentView[]; nextToken?: string }> {
+  const { items, nextToken } = await deps.registry.listByOwner(owner, page);
+  return nextToken === undefined ? { items: items.map(toView) } : { items: items.map(toView), nextToken };
+}
+
+/** Runs `undo` steps after a failure without hiding the original error. */
+async function undo(deps: EnvironmentsDeps, id: string, steps: Array<[string, () => Promise<void>]>): Promise<void> {
+  for (const [what, step] of steps) {
+    try {
+      await step();
+    } catch (error) {
+      deps.logger.error(`could not undo ${what} after a failed creation`, { environmentId: id, error });
+    }
+  }
+}
+
+/**
+ * Stores the execution that now drives the environment. The execution may already have written to the record
+ * (its first task is quick), so on a version conflict re-read and retry while the status still allows it.
+ */
+async function recordExecution(
+  deps: EnvironmentsDeps,
+  env: Environment,
+  executionArn: string,
+  allowedFrom: readonly EnvironmentStatus[],
+): Promise<Environment> {
+  let current = env;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await deps.registry.update(current, { executionArn }, allowedFrom);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      const fresh = await deps.registry.get(env.id);
+      if (fresh === undefined || !allowedFrom.includes(fresh.status)) throw error;
+      current = fresh;
+    }
+  }
+}
+
+/**
+ * Creates an environment: quota checks first (nothing is written when they fail), then the record, the expiry
+ * schedule and the provision execution. A failed step undoes the earlier ones, so no record or schedule is orphaned.
+ */
+export async function createEnvironment(
+  deps: EnvironmentsDeps,
+  request: { owner: string; body: CreateEnvironmentBody },
+): Promise<EnvironmentView> {
+  const { config } = deps;
+  const ttlMinutes = request.body.ttlMinutes ?? config.defaultTtlMinutes;
+  assertTtlInRange(deps, ttlMinutes);
+  await assertCanCreate(deps, request.owner);
+
+  const now = deps.clock.now();
+  const id = newEnvironmentId();
+  const env: Environment = {
+    id,
+    name: request.body.name,
+    owner: request.owner,
+    status: 'CREATING',
+    source: 'api',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + ttlMinutes * MINUTE_MS).toISOString(),
+    stackName: stackNameFor(id),
+    imageUri: request.body.imageUri ?? config.defaultImageUri,
+    blueprint: { name: config.blueprintName, version: config.blueprintVersion },
+    outputs: {},
+    version: 0,
+  };
+  await deps.registry.put(env);
+  try {
+    await createExpirySchedule(timerDeps(deps), id, env.expiresAt);
+  } catch (error) {
+    await undo(deps, id, [['the registry record', () => deps.registry.remove(env)]]);
+    throw error;
+  }
+  let executionArn: string;
+  try {
+    executionArn = await startWorkflow(workflowDeps(deps), { action: 'provision', environmentId: id });
+  } catch (error) {
+    await undo(deps, id, [
+      ['the expiry schedule', () => deleteExpirySchedule(timerDeps(deps), id)],
+      ['the registry record', () => deps.registry.remove(env)],
+    ]);
+    throw error;
+  }
+  deps.logger.info('environment creation started', { environmentId: id, owner: request.owner, executionArn });
+  try {
+    return toView(await recordExecution(deps, env, executionArn, LIVE_STATUSES));
+  } catch (error) {
+    // The execution runs and drives the environment; only the bookkeeping of its ARN is missing.
+    deps.logger.error('could not store the provision execution ARN', { environmentId: id, executionArn, error });
+    return toView(env);
+  }
+}
+
+/**
+ * Starts tearing an environment down (DELETING + teardown execution + no more expiry schedule). Deleting an
+ * environment that is already DELETING, DELETED or FAILED changes nothing and answers with its current state.
+ */
+export async function deleteEnvironment(deps: EnvironmentsDeps, owner: string, id: string): Promise<EnvironmentView> {
+  let current = await getEnvironment(deps, owner, id);
+  let deleting: Environment | undefined;
+  for (let attempt = 1; deleting === undefined; attempt += 1) {
+    if (!LIVE_STATUSES.includes(current.status)) return toView(current);
+    try {
+      deleting = await deps.registry.update(current, { status: 'DELETING' }, LIVE_STATUSES);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      current = await getEnvironment(deps, owner, id);
+    }
+  }
+  const executionArn = await startWorkflow(workflowDeps(deps), {
+    action: 'teardown',
+    environmentId: id,
+    reason: 'deleted',
+  });
+  deps.logger.info('environment teardown started', { environmentId: id, executionArn });
+  try {
+    await deleteExpirySchedule(timerDeps(deps), id);
+  } catch (error) {
+    // Not fatal: the teardown's StartTeardown deletes it too, and a stray expiry teardown finds nothing to do.
+    deps.logger.error('could not delete the expiry schedule', { environmentId: id, error });
+  }
+  try {
+    return toView(await recordExecution(deps, deleting, executionArn, ['DELETING']));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // The teardown has moved on already (it writes the record itself): answer with what is stored now.
+    return toView(await getEnvironment(deps, owner, id));
+  }
+}
+
+/**
+ * Sets a new time to live counted from now, capped at createdAt + MAX_LIFETIME_MINUTES, and moves the expiry
+ * schedule. Only environments that are still live can be extended (ConflictError otherwise).
+ */
+export async function extendEnvironment(
+  deps: EnvironmentsDeps,
+  owner: string,
+  id: string,
+  ttlMinutes: number,
+): Promise<EnvironmentView> {
+  assertTtlInRange(deps, ttlMinutes);
+  let current = await getEnvironment(deps, owner, id);
+  for (let attempt = 1; ; attempt += 1) {
+    if (!LIVE_STATUSES.includes(current.status)) {
+      throw new ConflictError(`environment ${id} is ${current.status} and can no longer be extended`);
+    }
+    const now = deps.clock.now().getTime();
+    const lifetimeEnd = Date.parse(current.createdAt) + deps.config.maxLifetimeMinutes * MINUTE_MS;
+    const expiresAtMs = Math.min(now + ttlMinutes * MINUTE_MS, lifetimeEnd);
+    if (expiresAtMs <= now) throw new ConflictError(`environment ${id} has reached its maximum lifetime`);
+    const expiresAt = new Date(expiresAtMs).toISOString();
+    let updated: Environment;
+    try {
+      updated = await deps.registry.update(current, { expiresAt }, LIVE_STATUSES);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      current = await getEnvironment(deps, owner, id);
+      continue;
+    }
+    try {
+      await updateExpirySchedule(timerDeps(deps), id, expiresAt);
+    } catch (error) {
+      try {
+        await deps.registry.update(updated, { expiresAt: current.expiresAt }, LIVE_STATUSES);
+      } catch (revertError) {
+        deps.logger.error('could not restore expiresAt after the schedule update failed', {
+          environmentId: id,
+          revertError,
+        });
+      }
+      throw error;
+    }
+    return toView(updated);
+  }
+}

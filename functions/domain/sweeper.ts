@@ -1,0 +1,216 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DeleteStackCommand,
+  ListStacksCommand,
+  type StackStatus,
+  type StackSummary,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/environment.js';
+import type { WorkflowInput } from '../schemas/workflow.js';
+import type { Clock } from '../shared/clients.js';
+import type { Registry } from './registry.js';
+import type { CloudFormationPort } from './stacks.js';
+
+export type SweeperLogger = Pick<Logger, 'info' | 'warn'>;
+
+export interface SweeperDeps {
+  registry: Pick<Registry, 'get' | 'update' | 'listByStatus'>;
+  sfn: Pick<SFNClient, 'send'>;
+  cfn: CloudFormationPort;
+  /** Starts a lifecycle execution and returns its ARN (executions.startWorkflow). */
+  startWorkflow(input: WorkflowInput): Promise<string>;
+  /** The environment's expiry schedule (expiry-timer). */
+  expiry: {
+    exists(environmentId: string): Promise<boolean>;
+    create(environmentId: string, expiresAt: string): Promise<void>;
+  };
+  clock: Clock;
+  logger: SweeperLogger;
+  config: {
+    /** CFN_ROLE_ARN; without it CloudFormation uses the role the stack was created with. */
+    cfnRoleArn?: string;
+    /** STUCK_AFTER_MINUTES */
+    stuckAfterMinutes: number;
+    /**
+     * How long a record may have no execution before it counts as lost: the API writes the record just before it
+     * starts the execution.
+     * @default 2
+     */
+    graceMinutes?: number;
+  };
+}
+
+export interface SweepSummary {
+  scanned: number;
+  expired: number;
+  restarted: number;
+  schedulesRecreated: number;
+  stuck: number;
+  orphanStacksDeleted: number;
+  errors: number;
+}
+
+/** Stack statuses of stacks that still exist (everything but DELETE_COMPLETE). */
+const LIVE_STACK_STATUSES: StackStatus[] = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_COMPLETE',
+  'UPDATE_FAILED',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_FAILED',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE',
+  'REVIEW_IN_PROGRESS',
+  'IMPORT_IN_PROGRESS',
+  'IMPORT_COMPLETE',
+  'IMPORT_ROLLBACK_IN_PROGRESS',
+  'IMPORT_ROLLBACK_FAILED',
+  'IMPORT_ROLLBACK_COMPLETE',
+];
+
+/** Parent stacks made by the control plane: `dsenv-<environment id>`. */
+const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
+
+type ExecutionState = 'RUNNING' | 'ENDED' | 'LOST';
+
+async function executionState(sfn: SweeperDeps['sfn'], executionArn: string | undefined): Promise<ExecutionState> {
+  if (executionArn === undefined) return 'LOST';
+  try {
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'RUNNING' : 'ENDED';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return 'LOST';
+    throw error;
+  }
+}
+
+const minutes = (n: number) => n * 60_000;
+
+/**
+ * Repairs what events alone cannot guarantee. For every environment in a non-final status:
+ * - expired and not DELETING → DELETING and a teardown execution (reason `expired`);
+ * - its execution gone or ended while the status is not settled → the right action restarted
+ *   (CREATING/VALIDATING → provision, DELETING → teardown);
+ * - READY without its expiry schedule → the schedule recreated;
+ * - in a non-final status longer than STUCK_AFTER_MINUTES with a running execution → reported only.
+ * Then every `dsenv-env-*` stack without a record, or whose record is DELETED/FAILED, is deleted.
+ * One environment's failure is logged and counted; the sweep goes on.
+ */
+export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
+  const summary: SweepSummary = {
+    scanned: 0,
+    expired: 0,
+    restarted: 0,
+    schedulesRecreated: 0,
+    stuck: 0,
+    orphanStacksDeleted: 0,
+    errors: 0,
+  };
+  const lists = await Promise.all(ACTIVE_STATUSES.map((status) => deps.registry.listByStatus(status)));
+  for (const environment of lists.flat()) {
+    summary.scanned++;
+    try {
+      const action = await repairEnvironment(deps, environment);
+      if (action !== undefined) summary[action]++;
+    } catch (error) {
+      summary.errors++;
+      deps.logger.warn('sweeper could not repair an environment', {
+        environmentId: environment.id,
+        error: (error as Error).message,
+      });
+    }
+  }
+  try {
+    summary.orphanStacksDeleted = await deleteOrphanStacks(deps);
+  } catch (error) {
+    summary.errors++;
+    deps.logger.warn('sweeper could not list or delete orphan stacks', { error: (error as Error).message });
+  }
+  deps.logger.info('sweep finished', { ...summary });
+  return summary;
+}
+
+type RepairAction = 'expired' | 'restarted' | 'schedulesRecreated' | 'stuck';
+
+async function repairEnvironment(deps: SweeperDeps, environment: Environment): Promise<RepairAction | undefined> {
+  const now = deps.clock.now();
+  const { id, status } = environment;
+  if (Date.parse(environment.expiresAt) < now.getTime() && status !== 'DELETING') {
+    const deleting = await deps.registry.update(environment, { status: 'DELETING' }, [status]);
+    const executionArn = await deps.startWorkflow({ action: 'teardown', environmentId: id, reason: 'expired' });
+    await deps.registry.update(deleting, { executionArn }, ['DELETING']);
+    deps.logger.info('expired environment: teardown started', { environmentId: id, executionArn });
+    return 'expired';
+  }
+  if (status === 'READY') {
+    if (await deps.expiry.exists(id)) return undefined;
+    await deps.expiry.create(id, environment.expiresAt);
+    deps.logger.info('expiry schedule recreated', { environmentId: id, expiresAt: environment.expiresAt });
+    return 'schedulesRecreated';
+  }
+  const state = await executionState(deps.sfn, environment.executionArn);
+  const quietFor = now.getTime() - Date.parse(environment.updatedAt);
+  if (state === 'RUNNING') {
+    if (quietFor <= minutes(deps.config.stuckAfterMinutes)) return undefined;
+    deps.logger.warn('environment stuck with a running execution', {
+      environmentId: id,
+      status,
+      executionArn: environment.executionArn,
+      minutesSinceUpdate: Math.floor(quietFor / 60_000),
+    });
+    return 'stuck';
+  }
+  if (environment.executionArn === undefined && quietFor < minutes(deps.config.graceMinutes ?? 2)) return undefined;
+  const action = status === 'DELETING' ? 'teardown' : 'provision';
+  const executionArn = await deps.startWorkflow({ action, environmentId: id, reason: 'sweeper' });
+  await deps.registry.update(environment, { executionArn }, [status]);
+  deps.logger.info('lost execution: restarted', { environmentId: id, status, action, executionArn });
+  return 'restarted';
+}
+
+async function listEnvironmentStacks(
+  cfn: CloudFormationPort,
+): Promise<{ stack: StackSummary; environmentId: string }[]> {
+  const found: { stack: StackSummary; environmentId: string }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const output = await cfn.send(
+      new ListStacksCommand({ StackStatusFilter: LIVE_STACK_STATUSES, NextToken: nextToken }),
+    );
+    for (const stack of output.StackSummaries ?? []) {
+      const match = ENVIRONMENT_STACK.exec(stack.StackName ?? '');
+      // Nested stacks (ParentId set) go with their parent.
+      if (match?.[1] !== undefined && stack.ParentId === undefined) found.push({ stack, environmentId: match[1] });
+    }
+    nextToken = output.NextToken;
+  } while (nextToken !== undefined);
+  return found;
+}
+
+async function deleteOrphanStacks(deps: SweeperDeps): Promise<number> {
+  let deleted = 0;
+  for (const { stack, environmentId } of await listEnvironmentStacks(deps.cfn)) {
+    if (stack.StackStatus === 'DELETE_IN_PROGRESS') continue;
+    const environment = await deps.registry.get(environmentId);
+    if (environment !== undefined && !FINAL_STATUSES.includes(environment.status)) continue;
+    await deps.cfn.send(
+      new DeleteStackCommand({ StackName: stack.StackId ?? stack.StackName, RoleARN: deps.config.cfnRoleArn }),
+    );
+    deps.logger.warn('orphan stack deleted', {
+      environmentId,
+      stackId: stack.StackId,
+      record: environment?.status ?? 'none',
+    });
+    deleted++;
+  }
+  return deleted;
+}

@@ -1,0 +1,135 @@
+import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { Environment, EnvironmentStatus, TeardownReceipt } from '../schemas/environment.js';
+import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
+import type { Clock } from '../shared/clients.js';
+import { ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
+import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import { TAG_ENVIRONMENT_ID } from './provisioning.js';
+import { type CloudFormationPort, describeStack } from './stacks.js';
+
+interface TeardownBaseDeps {
+  registry: EnvironmentStore;
+  cfn: CloudFormationPort;
+  clock: Clock;
+}
+
+export interface StartTeardownDeps extends TeardownBaseDeps {
+  /** Deletes the environment's expiry schedule (a missing schedule counts as deleted). */
+  deleteExpirySchedule(environmentId: string): Promise<void>;
+  config: {
+    /** CFN_ROLE_ARN */
+    cfnRoleArn: string;
+    /** MAX_TEARDOWN_ATTEMPTS */
+    maxAttempts: number;
+  };
+}
+
+export interface FinishTeardownDeps extends TeardownBaseDeps {
+  tagging: Pick<ResourceGroupsTaggingAPIClient, 'send'>;
+}
+
+/** Statuses a teardown may start from; DELETING again when CheckDelete reported a failed delete. */
+export const TEARDOWN_FROM: readonly EnvironmentStatus[] = ['CREATING', 'VALIDATING', 'READY', 'DELETING'];
+
+/** One token per attempt: a retried call of the same attempt is recognised, a new attempt really retries. */
+export function deleteRequestToken(environmentId: string, attempt: number): string {
+  return `${environmentId}-delete-${attempt}`;
+}
+
+function receipt(environment: Environment, now: Date, changes: Partial<TeardownReceipt>): TeardownReceipt {
+  return {
+    stackStatus: environment.teardown?.stackStatus ?? 'UNKNOWN',
+    checkedAt: now.toISOString(),
+    remaining: environment.teardown?.remaining ?? [],
+    attempts: environment.teardown?.attempts ?? 0,
+    ...changes,
+  };
+}
+
+/**
+ * Starts (or retries) deleting an environment: DELETING (a provisioning failure keeps its reason), the expiry
+ * schedule removed, DeleteStack with the CloudFormation role. Attempts are counted on the environment; past
+ * MAX_TEARDOWN_ATTEMPTS it gives up with StackOperationFailedError.
+ */
+export async function startTeardown(deps: StartTeardownDeps, environmentId: string): Promise<StartTeardownResult> {
+  let environment = await loadEnvironment(deps.registry, environmentId);
+  const attempt = (environment.teardown?.attempts ?? 0) + 1;
+  if (attempt > deps.config.maxAttempts) {
+    throw new StackOperationFailedError(
+      `stack ${environment.stackName} could not be deleted in ${deps.config.maxAttempts} attempts (last status ${environment.teardown?.stackStatus ?? 'unknown'})`,
+    );
+  }
+  if (environment.status !== 'DELETING') {
+    environment = await deps.registry.update(environment, { status: 'DELETING' }, TEARDOWN_FROM);
+  }
+  await deps.deleteExpirySchedule(environmentId);
+  const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
+  const stackStatus = stack?.StackStatus ?? 'DOES_NOT_EXIST';
+  if (stack !== undefined && stackStatus !== 'DELETE_COMPLETE') {
+    await deps.cfn.send(
+      new DeleteStackCommand({
+        StackName: stack.StackId ?? environment.stackName,
+        RoleARN: deps.config.cfnRoleArn,
+        ClientRequestToken: deleteRequestToken(environmentId, attempt),
+      }),
+    );
+  }
+  await deps.registry.update(
+    environment,
+    { teardown: receipt(environment, deps.clock.now(), { stackStatus, attempts: attempt }) },
+    ['DELETING'],
+  );
+  return { attempt, stackStatus };
+}
+
+/** Every ARN still tagged `dsenv:environment-id = <id>` (all pages). */
+export async function taggedResources(
+  tagging: FinishTeardownDeps['tagging'],
+  environmentId: string,
+): Promise<string[]> {
+  const arns: string[] = [];
+  let token: string | undefined;
+  do {
+    const output = await tagging.send(
+      new GetResourcesCommand({
+        TagFilters: [{ Key: TAG_ENVIRONMENT_ID, Values: [environmentId] }],
+        PaginationToken: token,
+      }),
+    );
+    arns.push(...(output.ResourceTagMappingList ?? []).flatMap((m) => (m.ResourceARN ? [m.ResourceARN] : [])));
+    token = output.PaginationToken || undefined;
+  } while (token !== undefined);
+  return arns;
+}
+
+/** Longest list of ARNs spelled out in an error message. */
+const MAX_NAMED = 10;
+
+/**
+ * Verifies that nothing tagged with the environment remains after the stack is deleted, stores the receipt and
+ * ends the lifecycle: DELETED, or FAILED when provisioning had failed. Anything left → ResourcesRemainError
+ * naming the ARNs (the state machine retries with backoff; the receipt keeps the list).
+ */
+export async function finishTeardown(deps: FinishTeardownDeps, environmentId: string): Promise<FinishTeardownResult> {
+  const environment = await loadEnvironment(deps.registry, environmentId);
+  const remaining = await taggedResources(deps.tagging, environmentId);
+  const now = deps.clock.now();
+  const stack = environment.stackId ? await describeStack(deps.cfn, environment.stackId) : undefined;
+  const stackStatus = stack?.StackStatus ?? 'DOES_NOT_EXIST';
+  if (remaining.length > 0) {
+    await deps.registry.update(environment, { teardown: receipt(environment, now, { stackStatus, remaining }) }, [
+      'DELETING',
+    ]);
+    const named = remaining.slice(0, MAX_NAMED).join(', ');
+    const more = remaining.length > MAX_NAMED ? ` and ${remaining.length - MAX_NAMED} more` : '';
+    throw new ResourcesRemainError(
+      `${remaining.length} resource(s) tagged ${TAG_ENVIRONMENT_ID}=${environmentId} remain: ${named}${more}`,
+      remaining,
+    );
+  }
+  const status = environment.failureReason ? 'FAILED' : 'DELETED';
+  const teardown = receipt(environment, now, { stackStatus, remaining: [], deletedAt: now.toISOString() });
+  await deps.registry.update(environment, { status, teardown }, ['DELETING']);
+  return { status };
+}

@@ -1,0 +1,86 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { ControlPlaneError, InputValidationError, TransientError } from './errors.js';
+import { logger, metrics, tracer } from './powertools.js';
+
+/** Error names the AWS SDK uses for throttling, across services. */
+const THROTTLING_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+]);
+/** Error names and socket codes that mean "the dependency did not answer in time or at all". */
+const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  $fault?: string;
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** True for SDK throttling, 5xx answers, timeouts and dropped connections: worth a Step Functions Retry. */
+export function isTransientFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || error instanceof ControlPlaneError) return false;
+  const e = error as SdkLikeError;
+  if (e.$retryable?.throttling) return true;
+  if (e.name && (THROTTLING_NAMES.has(e.name) || UNAVAILABLE_NAMES.has(e.name))) return true;
+  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return e.code !== undefined && NETWORK_CODES.has(e.code);
+}
+
+/**
+ * The error a task throws: the control plane's own errors as they are (their `name` is what Step Functions
+ * matches), transient dependency failures as `TransientError`, anything else unchanged.
+ */
+export function toTaskError(error: unknown): unknown {
+  if (isTransientFailure(error)) {
+    const e = error as Error;
+    return new TransientError(`${e.name}: ${e.message}`, { cause: error });
+  }
+  return error;
+}
+
+/** Parses a task's input with its schema; a mismatch is the caller's fault and is not retried. */
+export function parseTaskInput<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw new InputValidationError(`invalid task input: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The standard middy stack of every state-machine task (and of the sweeper and the IPv6 prober):
+ * Powertools logger context, tracing and metrics; Zod parsing of the input; errors re-thrown by `name`.
+ */
+export function taskHandler<S extends z.ZodType, R>(
+  schema: S,
+  run: (input: z.infer<S>, context: Context) => Promise<R>,
+) {
+  return middy(async (event: unknown, context: Context): Promise<R> => {
+    try {
+      return await run(parseTaskInput(schema, event), context);
+    } catch (error) {
+      const thrown = toTaskError(error);
+      logger.error('task failed', { error: thrown as Error });
+      throw thrown;
+    }
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { BLUEPRINT_FILES, blueprintVersion } from '../control-plane/constructs/blueprint-store.js';
+import type { ControlPlaneTemplate } from './control-plane-template.js';
+import { functionEnvironment, tableDefinitions } from './control-plane-template.js';
+import { REPO_ROOT } from './lambda-runtime.js';
+
+/**
+ * Creates in the emulator what the control plane's stack creates on AWS (the registry and idempotency
+ * tables, the blueprint bucket holding the four templates unmodified under `<name>/<version>/`, the
+ * expiry schedule group) and returns the values the functions' environment references. Idempotent: a
+ * restart against the same emulator finds everything in place.
+ */
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+const STACK = 'DsenvControlPlane';
+
+/** `RegistryEnvironmentsBA8EF353` → `DsenvControlPlane-RegistryEnvironments` (CloudFormation-like names). */
+export function physicalName(logicalId: string): string {
+  return `${STACK}-${logicalId.replace(/[0-9A-F]{8}$/, '')}`;
+}
+
+export interface EmulatorClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export function emulatorClientConfig(endpoint: string): EmulatorClientConfig {
+  return { endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+}
+
+export interface ControlPlaneResources {
+  /** Values for the variables the template sets by reference (table names, ARNs, base URL). */
+  readonly referencedValues: Record<string, string>;
+  readonly tableName: string;
+  readonly scheduleGroup: string;
+  readonly stateMachineArn: string;
+  readonly blueprintBaseUrl: string;
+}
+
+/** The local value of each variable the template sets by reference; unknown ones are reported. */
+export function resolveReferences(template: ControlPlaneTemplate): { values: Record<string, string>; unknown: string[] } {
+  const { references } = functionEnvironment(template);
+  const blueprintName = 'dual-stack-fargate';
+  const version = blueprintVersion(path.join(REPO_ROOT, 'blueprints', blueprintName));
+  const bucket = `dsenv-blueprints-${ACCOUNT}-${REGION}`;
+  const values: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const [name, logicalId] of Object.entries(references)) {
+    const type = logicalId ? template.Resources[logicalId]?.Type : undefined;
+    if (name === 'BLUEPRINT_BASE_URL') {
+      // The bucket's regional domain name, as on AWS (moto takes the bucket from the first label).
+      values[name] = `https://${bucket}.s3.${REGION}.amazonaws.com/${blueprintName}/${version}`;
+    } else if (type === 'AWS::DynamoDB::Table' && logicalId) {
+      values[name] = physicalName(logicalId);
+    } else if (type === 'AWS::IAM::Role' && logicalId) {
+      values[name] = `arn:aws:iam::${ACCOUNT}:role/${physicalName(logicalId)}`;
+    } else if (type === 'AWS::StepFunctions::StateMachine' && logicalId) {
+      values[name] = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${physicalName(logicalId)}`;
+    } else if (name === 'DEFAULT_IMAGE_URI') {
+      // The probe image asset; locally the "image" is probe-app/ run as a process by the task stand-in.
+      values[name] = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dsenv-probe-app:local`;
+    } else if (name === 'IPV6_PROBER_FUNCTION') {
+      // Not set locally: the validator runs its IPv6 checks itself (the host has IPv6 loopback).
+    } else {
+      unknown.push(name);
+    }
+  }
+  return { values, unknown };
+}
+
+export async function createControlPlaneResources(
+  endpoint: string,
+  template: ControlPlaneTemplate,
+): Promise<ControlPlaneResources> {
+  const config = emulatorClientConfig(endpoint);
+  const { values, unknown } = resolveReferences(template);
+  if (unknown.length > 0) throw new Error(`no local value for function environment variable(s): ${unknown.join(', ')}`);
+  const { literals } = functionEnvironment(template);
+
+  const dynamo = new DynamoDBClient(config);
+  for (const table of tableDefinitions(template)) {
+    const TableName = physicalName(table.logicalId);
+    try {
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName,
+          KeySchema: table.keySchema,
+          AttributeDefinitions: table.attributeDefinitions,
+          BillingMode: 'PAY_PER_REQUEST',
+          ...(table.globalSecondaryIndexes.length > 0 ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes } : {}),
+        }),
+      );
+      if (table.timeToLiveAttribute) {
+        await dynamo.send(
+          new UpdateTimeToLiveCommand({
+            TableName,
+            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+          }),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  dynamo.destroy();
+
+  const baseUrl = new URL(values.BLUEPRINT_BASE_URL as string);
+  const bucket = baseUrl.hostname.split('.')[0] as string;
+  const prefix = baseUrl.pathname.replace(/^\//, '');
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  }
+  const blueprintDir = path.join(REPO_ROOT, 'blueprints', literals.BLUEPRINT_NAME ?? 'dual-stack-fargate');
+  for (const file of BLUEPRINT_FILES) {
+    const body = await readFile(path.join(blueprintDir, file));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
+  }
+  s3.destroy();
+
+  const scheduleGroup = literals.SCHEDULE_GROUP;
+  if (!scheduleGroup) throw new Error('the template sets no SCHEDULE_GROUP');
+  const scheduler = new SchedulerClient(config);
+  try {
+    await scheduler.send(new CreateScheduleGroupCommand({ Name: scheduleGroup }));
+  } catch (error) {
+    if (!(error instanceof ConflictException)) throw error;
+  }
+  scheduler.destroy();
+
+  return {
+    referencedValues: values,
+    tableName: values.TABLE_NAME as string,
+    scheduleGroup,
+    stateMachineArn: values.STATE_MACHINE_ARN as string,
+    blueprintBaseUrl: values.BLUEPRINT_BASE_URL as string,
+  };
+}

@@ -1,0 +1,103 @@
+import { App } from 'aws-cdk-lib';
+import { CONFIG_CONTEXT_KEY, type ControlPlaneConfigInput, cdkJsonContext } from '../control-plane/config.js';
+import { createControlPlane } from '../control-plane/control-plane-app.js';
+import {
+  definitionFromTemplate,
+  type SynthesizedStateMachine,
+} from './state-machine-definition.js';
+
+/**
+ * The control plane as the CDK app synthesizes it (in-process, no bundling, no validation plugins), read
+ * by local mode so that what it creates and configures follows the deployed stack: the state machine,
+ * the tables' keys and indexes, and the functions' environment variables.
+ */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+export interface ControlPlaneTemplate {
+  readonly Resources: Record<string, TemplateResource>;
+}
+
+export interface SynthesizedControlPlane extends SynthesizedStateMachine {
+  readonly template: ControlPlaneTemplate;
+}
+
+export function synthesizeControlPlane(config: Partial<ControlPlaneConfigInput> = {}): SynthesizedControlPlane {
+  const base = cdkJsonContext();
+  const app = new App({
+    context: {
+      ...base,
+      [CONFIG_CONTEXT_KEY]: { ...(base[CONFIG_CONTEXT_KEY] as object | undefined), ...config },
+      'aws:cdk:bundling-stacks': [],
+    },
+    builtinCloudFormationValidation: false,
+  });
+  const stack = createControlPlane(app, { nag: false });
+  const template = app.synth().getStackByName(stack.stackName).template as ControlPlaneTemplate;
+  return { template, ...definitionFromTemplate(template as Parameters<typeof definitionFromTemplate>[0]) };
+}
+
+/** A DynamoDB table of the template, as CreateTable input (minus the name). */
+export interface TableDefinition {
+  readonly logicalId: string;
+  readonly keySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  readonly attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  readonly globalSecondaryIndexes: {
+    IndexName: string;
+    KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+    Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+  }[];
+  readonly timeToLiveAttribute?: string;
+}
+
+export function tableDefinitions(template: ControlPlaneTemplate): TableDefinition[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table' || r.Type === 'AWS::DynamoDB::GlobalTable')
+    .map(([logicalId, r]) => {
+      const p = r.Properties ?? {};
+      const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      return {
+        logicalId,
+        keySchema: p.KeySchema as TableDefinition['keySchema'],
+        attributeDefinitions: p.AttributeDefinitions as TableDefinition['attributeDefinitions'],
+        globalSecondaryIndexes: ((p.GlobalSecondaryIndexes as TableDefinition['globalSecondaryIndexes']) ?? []).map(
+          (g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }),
+        ),
+        ...(ttl?.Enabled && ttl.AttributeName ? { timeToLiveAttribute: ttl.AttributeName } : {}),
+      };
+    });
+}
+
+/** A logical id of the template referenced by an intrinsic (`Ref`/`Fn::GetAtt`), when that is all it is. */
+function referencedLogicalId(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+  if (typeof v.Ref === 'string') return v.Ref;
+  if (Array.isArray(v['Fn::GetAtt'])) return String(v['Fn::GetAtt'][0]);
+  return undefined;
+}
+
+export interface FunctionEnvironment {
+  /** Literal values, the same in every function that sets them. */
+  readonly literals: Record<string, string>;
+  /** Variables whose value is a reference: name → the logical id referenced (when it is a plain Ref/GetAtt). */
+  readonly references: Record<string, string | undefined>;
+}
+
+/** The union of the environment variables of the template's Lambda functions. */
+export function functionEnvironment(template: ControlPlaneTemplate): FunctionEnvironment {
+  const literals: Record<string, string> = {};
+  const references: Record<string, string | undefined> = {};
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(variables)) {
+      if (typeof value === 'string' || typeof value === 'number') literals[name] ??= String(value);
+      else references[name] ??= referencedLogicalId(value);
+    }
+  }
+  return { literals, references };
+}

@@ -1,0 +1,372 @@
+import './polyfills.js';
+import { createServer, type Server } from 'node:http';
+import { isIP } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { createApiGatewayAdapter } from './api-gateway-adapter.js';
+import { createControlPlaneResources, emulatorClientConfig, resolveReferences } from './control-plane-resources.js';
+import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
+import { startDnsStandIn } from './dns-stand-in.js';
+import { startEmulator } from './emulator-process.js';
+import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
+import { invoke } from './lambda-runtime.js';
+import { startLoadBalancerStandIn } from './load-balancer-stand-in.js';
+import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
+import { publishLocalUrls } from './registry-urls.js';
+import { startSchedulerStandIn } from './scheduler-stand-in.js';
+import { type StepFunctionsStandIn, startStepFunctionsStandIn } from './step-functions-stand-in.js';
+import { startTcpForwarder } from './tcp-forwarder.js';
+
+/**
+ * Local mode: the whole lifecycle on one machine. The API and workflow handlers run in this process with
+ * the environment they have on AWS (read from the synthesized control-plane stack), their SDK calls going
+ * to the emulator (moto, extended by local/emulator/) and to the stand-ins below for what it does not run:
+ * API Gateway, Step Functions, Scheduler firing, Fargate tasks, load balancers and public DNS.
+ */
+export interface LocalControlPlaneOptions {
+  /** Emulator to use. @default process.env.AWS_ENDPOINT_URL, else one started (and stopped) here */
+  readonly emulatorEndpoint?: string;
+  /** API port. 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Listen on this address only. @default 127.0.0.1 and ::1 */
+  readonly host?: string;
+  /** Port of the shared load-balancer listener (`LISTENER_PORT`). @default a free port */
+  readonly listenerPort?: number;
+  /** Duration of the state machine's Wait states (stack polls). @default 300 */
+  readonly pollMs?: number;
+  /** Interval before a retried task. @default 300 */
+  readonly retryIntervalMs?: number;
+  /** How often due schedules are fired. @default 1000 */
+  readonly schedulerIntervalMs?: number;
+  /** How often the emulator's stacks are checked for tasks to start or stop. @default 1000 */
+  readonly taskIntervalMs?: number;
+  /** How often the sweeper runs (it also runs at start-up). @default 5000 */
+  readonly sweepIntervalMs?: number;
+  /** Powertools log level of the handlers. @default process.env.LOG_LEVEL ?? 'WARN' */
+  readonly logLevel?: string;
+  /** Where the launcher's own lines go. @default console.log */
+  readonly log?: (line: string) => void;
+  /** Also pass the probes' output lines to `log`. @default false */
+  readonly verbose?: boolean;
+}
+
+export interface LocalControlPlane {
+  readonly apiUrl: string;
+  readonly emulatorUrl: string;
+  /** Port of the shared load-balancer listener. */
+  readonly listenerPort: number;
+  /** `host:port` of the local DNS. */
+  readonly dnsServer: string;
+  /** The Step Functions stand-in (executions and their event logs, for tests and benchmarks). */
+  readonly stepFunctions: StepFunctionsStandIn;
+  /** Environments whose task (probe) is running. */
+  liveEnvironments(): readonly { environmentId: string; publicUri: string; probePid: number; localUrls: readonly string[] }[];
+  /** Runs the sweeper once, now. */
+  sweep(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Variables of the deployed functions that mean nothing in one local process. */
+const NOT_LOCAL = new Set(['NODE_OPTIONS', 'AWS_CA_BUNDLE']);
+
+function scheduledEvent() {
+  const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time,
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/local-sweep'],
+    detail: {},
+  };
+}
+
+export async function startLocalControlPlane(options: LocalControlPlaneOptions = {}): Promise<LocalControlPlane> {
+  const log = options.log ?? ((line: string) => console.log(`[local] ${line}`));
+  const cleanups: (() => Promise<void>)[] = [];
+  const savedEnv = new Map<string, string | undefined>();
+  const setEnv = (name: string, value: string | undefined) => {
+    if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (error) {
+          log(`stop: ${(error as Error).message}`);
+        }
+      }
+      for (const [name, value] of savedEnv) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    })();
+    return stopping;
+  };
+
+  try {
+    // The emulator.
+    let emulatorUrl = options.emulatorEndpoint ?? process.env.AWS_ENDPOINT_URL;
+    if (!emulatorUrl) {
+      const emulator = await startEmulator();
+      cleanups.push(() => emulator.stop());
+      emulatorUrl = emulator.endpoint;
+      log(`emulator started at ${emulatorUrl}`);
+    }
+    const emulator = new URL(emulatorUrl);
+    const emulatorHost = emulator.hostname === 'localhost' ? '127.0.0.1' : emulator.hostname.replace(/^\[|\]$/g, '');
+    const emulatorPort = Number(emulator.port || 80);
+
+    // The control plane as deployed: state machine, tables, function environment.
+    const pollMs = options.pollMs ?? 300;
+    const synthesized = synthesizeControlPlane({
+      ttl: { defaultMinutes: 240, minMinutes: 1, maxMinutes: 10080 },
+      pollSeconds: Math.max(1, Math.round(pollMs / 1000)),
+    });
+
+    // Stand-ins for the network around the environments.
+    const loadBalancer = await startLoadBalancerStandIn(options.listenerPort ?? 0);
+    cleanups.push(() => loadBalancer.close());
+    const dns = await startDnsStandIn({ isLive: (name) => loadBalancer.hostnames().includes(name) });
+    cleanups.push(() => dns.close());
+    const emulatorOverIpv6 = await startTcpForwarder('::1', { host: emulatorHost, port: emulatorPort });
+    cleanups.push(() => emulatorOverIpv6.close());
+
+    // Step Functions: the synthesized definition, each task bound to the handler it invokes on AWS.
+    const { values: referenced } = resolveReferences(synthesized.template);
+    const stateMachineArn = referenced.STATE_MACHINE_ARN;
+    if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
+    let reconcileTasks: () => Promise<void> = async () => undefined;
+    const tasks = Object.fromEntries(
+      Object.entries(synthesized.taskHandlers).map(([state, entry]) => [state, (payload: unknown) => invoke(entry, payload)]),
+    );
+    const stepFunctions = await startStepFunctionsStandIn({
+      stateMachineArn,
+      definition: synthesized.definition as unknown as StateMachineDefinition,
+      tasks,
+      waitMs: pollMs,
+      retryIntervalMs: options.retryIntervalMs ?? 300,
+      // On AWS a stack is CREATE_COMPLETE only once its service's tasks run (and DELETE_COMPLETE once they are
+      // gone): let the task stand-in catch up with the emulator's stacks before each step of the workflow.
+      beforeTask: () => reconcileTasks(),
+    });
+    cleanups.push(() => stepFunctions.close());
+
+    // The functions' environment, as in the template, with local endpoints. Set before any handler is imported.
+    const { literals } = functionEnvironment(synthesized.template);
+    for (const [name, value] of Object.entries(literals)) if (!NOT_LOCAL.has(name)) setEnv(name, value);
+    for (const [name, value] of Object.entries(referenced)) setEnv(name, value);
+    const localEnv: Record<string, string | undefined> = {
+      LISTENER_PORT: String(loadBalancer.port),
+      DNS_SERVERS: dns.address,
+      IPV6_PROBER_FUNCTION: undefined,
+      POLL_SECONDS: String(pollMs / 1000),
+      AWS_ENDPOINT_URL: emulatorUrl,
+      AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_USE_DUALSTACK_ENDPOINT: undefined,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+    };
+    for (const [name, value] of Object.entries(localEnv)) setEnv(name, value);
+
+    // What the control-plane stack creates.
+    const resources = await createControlPlaneResources(emulatorUrl, synthesized.template);
+
+    // Fargate tasks, published in the registry as the environments' local URLs.
+    const clientConfig = emulatorClientConfig(emulatorUrl);
+    const cloudFormation = new CloudFormationClient(clientConfig);
+    const dynamo = new DynamoDBClient(clientConfig);
+    const documentClient = DynamoDBDocumentClient.from(dynamo);
+    cleanups.push(async () => {
+      cloudFormation.destroy();
+      dynamo.destroy();
+    });
+    const fargate = startFargateTaskStandIn({
+      cloudFormation,
+      loadBalancer,
+      probeAwsEndpoint: `http://[::1]:${emulatorOverIpv6.port}`,
+      publishLocalUrls: (id, urls) => publishLocalUrls(documentClient, resources.tableName, id, urls),
+      intervalMs: options.taskIntervalMs ?? 1000,
+      log: (line) => {
+        if (options.verbose || !line.startsWith('[probe ')) log(line);
+      },
+      onError: (error) => log(`task stand-in: ${(error as Error).message}`),
+    });
+    cleanups.push(() => fargate.stop());
+    reconcileTasks = () => fargate.reconcile();
+
+    // Scheduler firing.
+    const schedulerClient = new SchedulerClient(clientConfig);
+    const sfnClient = new SFNClient({ ...clientConfig, endpoint: stepFunctions.endpoint });
+    const schedules = startSchedulerStandIn({
+      scheduler: schedulerClient,
+      stepFunctions: sfnClient,
+      groupName: resources.scheduleGroup,
+      intervalMs: options.schedulerIntervalMs ?? 1000,
+      onFire: (name, executionArn) => log(`schedule ${name} fired: ${executionArn.split(':').pop()}`),
+      onError: (error) => log(`scheduler stand-in: ${(error as Error).message}`),
+    });
+    cleanups.push(async () => {
+      await schedules.stop();
+      schedulerClient.destroy();
+      sfnClient.destroy();
+    });
+
+    // The sweeper: at start-up (resumes lost executions, expires what is due) and periodically.
+    let sweeping: Promise<unknown> | undefined;
+    const sweep = () => {
+      sweeping ??= invoke('functions/workflow/sweeper.ts', scheduledEvent()).finally(() => {
+        sweeping = undefined;
+      });
+      return sweeping;
+    };
+    const sweepTimer = setInterval(() => {
+      sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
+    }, options.sweepIntervalMs ?? 5000);
+    sweepTimer.unref();
+    cleanups.push(async () => {
+      clearInterval(sweepTimer);
+      await sweeping?.catch(() => undefined);
+    });
+    await fargate.reconcile().catch((error: unknown) => log(`task stand-in: ${(error as Error).message}`));
+    const summary = await sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
+    if (summary) log(`sweeper at start-up: ${JSON.stringify(summary)}`);
+
+    // The API.
+    let up = false;
+    const adapter = createApiGatewayAdapter({
+      invoke: (route, event) => invoke(route.entry, event, 15_000),
+      health: () => up,
+      onError: (error, route) => log(`${route.method} ${route.resource}: ${(error as Error).message}`),
+    });
+    const makeServer = () => createServer((req, res) => void adapter(req, res));
+    const requestedPort = options.port ?? 3000;
+    let apiListener: DualListener;
+    let apiHost = '127.0.0.1';
+    if (options.host) {
+      if (!LOOPBACK.has(options.host)) {
+        log(`WARNING: listening on ${options.host}: X-Principal is trusted, anyone who can reach it acts as anyone`);
+      }
+      apiHost = options.host;
+      apiListener = await listenOn(makeServer(), requestedPort, options.host);
+    } else {
+      apiListener = await listenOnLoopback(makeServer, requestedPort);
+    }
+    cleanups.push(() => apiListener.close());
+    up = true;
+
+    const hostForUrl = isIP(apiHost) === 6 ? `[${apiHost}]` : apiHost;
+    return {
+      apiUrl: `http://${hostForUrl}:${apiListener.port}`,
+      emulatorUrl,
+      listenerPort: loadBalancer.port,
+      dnsServer: dns.address,
+      stepFunctions,
+      liveEnvironments: () =>
+        fargate.live().map((e) => ({
+          environmentId: e.environmentId,
+          publicUri: e.publicUri,
+          probePid: e.probe.pid,
+          localUrls: e.localUrls,
+        })),
+      sweep,
+      stop: async () => {
+        up = false;
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Listens one server on one address (HOST given). */
+async function listenOn(server: Server, port: number, host: string): Promise<DualListener> {
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () => closeServer(server, sockets),
+  };
+}
+
+async function main(): Promise<void> {
+  // Installed first: a signal during start-up stops what was started so far once start-up ends.
+  let local: LocalControlPlane | undefined;
+  let signalled = false;
+  const shutdown = () => {
+    (local?.stop() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    console.log(`[local] ${signal}: stopping`);
+    if (local) shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const port = process.env.PORT === undefined || process.env.PORT === '' ? 3000 : Number(process.env.PORT);
+  const listenerPort = process.env.LISTENER_PORT ? Number(process.env.LISTENER_PORT) : undefined;
+  const started = Date.now();
+  local = await startLocalControlPlane({
+    port,
+    ...(process.env.HOST ? { host: process.env.HOST } : {}),
+    ...(listenerPort !== undefined ? { listenerPort } : {}),
+    verbose: process.env.VERBOSE === '1' || process.env.VERBOSE === 'true',
+  });
+  if (signalled) return shutdown();
+  console.log(
+    [
+      '',
+      `dsenv local control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API:       ${local.apiUrl}   (caller: X-Principal header, default local-user)`,
+      `  emulator:  ${local.emulatorUrl}`,
+      `  listener:  http://127.0.0.1:${local.listenerPort} and http://[::1]:${local.listenerPort} (by Host)`,
+      `  DNS:       ${local.dnsServer} (udp)`,
+      '',
+      `  curl -s -XPOST ${local.apiUrl}/environments -H 'content-type: application/json' -d '{"name":"demo","ttlMinutes":5}'`,
+      `  curl -s ${local.apiUrl}/environments`,
+      '',
+    ].join('\n'),
+  );
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(`[local] failed to start: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from './emulator-process.js';
+import { REPO_ROOT } from './lambda-runtime.js';
+
+/**
+ * Stand-in for one Fargate task: the probe app (`probe-app/src/server.ts`) as a child process on
+ * 127.0.0.1, its AWS calls sent to `awsEndpoint` (a forwarder on `[::1]`, so they travel over IPv6 as
+ * from a task in an IPv6 subnet). It gets only the environment a container would, not the launcher's.
+ */
+export interface ProbeProcessOptions {
+  /** `AWS_ENDPOINT_URL` for the probe. */
+  readonly awsEndpoint: string;
+  /** @default a free port */
+  readonly port?: number;
+  /** @default 30000 */
+  readonly startTimeoutMs?: number;
+  /** Receives the probe's output lines. */
+  readonly onOutput?: (line: string) => void;
+}
+
+export interface ProbeProcess {
+  readonly port: number;
+  readonly pid: number;
+  /** Whether the process is still running. */
+  alive(): boolean;
+  stop(): Promise<void>;
+}
+
+export const PROBE_ENTRY = path.join(REPO_ROOT, 'probe-app', 'src', 'server.ts');
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+export async function startProbeProcess(options: ProbeProcessOptions): Promise<ProbeProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, ['--import', 'tsx', PROBE_ENTRY], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_NO_WARNINGS: '1',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PROBE_IP_FAMILY: '6',
+      AWS_ENDPOINT_URL: options.awsEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    tail = (tail + text).slice(-2000);
+    for (const line of text.split('\n')) if (line.trim() !== '') options.onOutput?.(line);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await healthy(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`probe did not become healthy on port ${port} (exit ${child.exitCode}): ${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    port,
+    pid: child.pid ?? -1,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: () => stopChild(child),
+  };
+}

@@ -1,0 +1,382 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { closeServer } from './loopback.js';
+
+/**
+ * Stand-in for AWS Step Functions (`AWS_ENDPOINT_URL_SFN`): an HTTP server speaking the service's JSON
+ * protocol (StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
+ * DescribeStateMachine) that runs the synthesized definition with aws-local-stepfunctions, each Task bound
+ * to a local function (the same handler module that runs in Lambda). Executions live in memory: a restart
+ * forgets them, as a lost execution would be, and the sweeper repairs that.
+ */
+
+/** A task's local implementation: receives the task's effective input, returns the Lambda's result. */
+export type TaskFunction = (payload: unknown) => Promise<unknown>;
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface ExecutionEvent {
+  readonly type: string;
+  readonly timestamp: number;
+  readonly stateName?: string;
+  readonly stateType?: string;
+  readonly error?: string;
+}
+
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: Date;
+  status: ExecutionStatus;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** The execution's event log (states entered/exited/failed/retried/caught, execution events). */
+  readonly events: ExecutionEvent[];
+  /** Task invocations per state name (a retried task counts each attempt). */
+  readonly taskInvocations: Record<string, number>;
+}
+
+export interface StepFunctionsStandInOptions {
+  readonly stateMachineArn: string;
+  readonly definition: StateMachineDefinition;
+  /** State name → local implementation. Every Task state of the definition must have one. */
+  readonly tasks: Readonly<Record<string, TaskFunction>>;
+  /** Duration of every Wait state, in ms. @default the definition's own */
+  readonly waitMs?: number;
+  /** Interval before every retry, in ms. @default the definition's own (backoff and jitter) */
+  readonly retryIntervalMs?: number;
+  /** Runs before each task invocation (local mode uses it to let stand-ins catch up, see launcher). */
+  readonly beforeTask?: (stateName: string) => Promise<void>;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default a free port */
+  readonly port?: number;
+}
+
+export interface StepFunctionsStandIn {
+  /** URL for `AWS_ENDPOINT_URL_SFN`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Every execution started since this stand-in started, oldest first. */
+  executions(): readonly ExecutionRecord[];
+  /** Resolves when no execution is running (or after `timeoutMs`). */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops accepting calls, aborts running executions and waits (briefly) for in-flight tasks. */
+  close(): Promise<void>;
+}
+
+class ServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+type AnyState = { Type: string; Resource?: string; States?: Record<string, AnyState> } & JsonObject;
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+/** Every state of the definition (including nested Parallel branches and Map processors), by name. */
+function allStates(definition: { States: Record<string, unknown> }): Map<string, AnyState> {
+  const found = new Map<string, AnyState>();
+  const visit = (states: Record<string, unknown>) => {
+    for (const [name, raw] of Object.entries(states)) {
+      const state = raw as AnyState;
+      found.set(name, state);
+      for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? []) visit(branch.States);
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
+      if (processor) visit(processor.States);
+    }
+  };
+  visit(definition.States);
+  return found;
+}
+
+/** Mirrors how a Lambda error reaches Step Functions: `Error` is the error's name, `Cause` a JSON document. */
+function lambdaError(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const failure = new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] }));
+  failure.name = name;
+  return failure;
+}
+
+const epochSeconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
+
+export async function startStepFunctionsStandIn(options: StepFunctionsStandInOptions): Promise<StepFunctionsStandIn> {
+  const { stateMachineArn, definition } = options;
+  const stateMachineName = stateMachineArn.split(':').pop() ?? 'state-machine';
+  const executionArnPrefix = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
+  const states = allStates(definition as unknown as { States: Record<string, unknown> });
+  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+
+  const waitTimeOverrides: Record<string, number> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  for (const [name, state] of states) {
+    if (state.Type === 'Wait' && options.waitMs !== undefined) waitTimeOverrides[name] = options.waitMs;
+    if (state.Retry && options.retryIntervalMs !== undefined) retryIntervalOverrides[name] = options.retryIntervalMs;
+  }
+  const missing = [...states].filter(([name, s]) => s.Type === 'Task' && !options.tasks[name]).map(([n]) => n);
+  if (missing.length > 0) throw new Error(`no local implementation for task state(s): ${missing.join(', ')}`);
+
+  const executions = new Map<string, ExecutionRecord>();
+  const running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  let closing = false;
+
+  function taskHandlers(record: ExecutionRecord) {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, state] of states) {
+      const task = options.tasks[name];
+      if (state.Type !== 'Task' || !task) continue;
+      const viaInvokeIntegration = state.Resource === LAMBDA_INVOKE;
+      handlers[name] = async (input: unknown) => {
+        record.taskInvocations[name] = (record.taskInvocations[name] ?? 0) + 1;
+        await options.beforeTask?.(name);
+        const payload = viaInvokeIntegration ? (input as JsonObject).Payload : input;
+        let result: unknown;
+        try {
+          result = await task(payload);
+        } catch (error) {
+          throw lambdaError(error);
+        }
+        // `lambda:invoke` without payloadResponseOnly returns the Invoke response; a direct ARN returns the payload.
+        return viaInvokeIntegration ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' } : (result ?? null);
+      };
+    }
+    return handlers;
+  }
+
+  function start(body: JsonObject): JsonObject {
+    if (body.stateMachineArn !== stateMachineArn) {
+      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+    }
+    const name = typeof body.name === 'string' && body.name !== '' ? body.name : randomUUID();
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+    const inputText = typeof body.input === 'string' ? body.input : '{}';
+    let input: unknown;
+    try {
+      input = JSON.parse(inputText);
+    } catch {
+      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+    }
+    const executionArn = executionArnPrefix + name;
+    const existing = executions.get(executionArn);
+    if (existing) {
+      // Step Functions' idempotency: same name and input while running → the same execution.
+      if (existing.status === 'RUNNING' && existing.input === inputText) {
+        return { executionArn, startDate: epochSeconds(existing.startDate) };
+      }
+      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    if (closing) throw new ServiceError('ServiceUnavailable', 'shutting down', 503);
+
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      input: inputText,
+      startDate: new Date(),
+      status: 'RUNNING',
+      events: [],
+      taskInvocations: {},
+    };
+    executions.set(executionArn, record);
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: taskHandlers(record) as never, waitTimeOverrides, retryIntervalOverrides },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::123456789012:role/local' },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+      },
+    });
+    void (async () => {
+      for await (const event of execution.eventLogs) {
+        const e = event as unknown as { type: string; timestamp: number; state?: { name: string; type: string }; Error?: string };
+        record.events.push({
+          type: e.type,
+          timestamp: e.timestamp,
+          ...(e.state ? { stateName: e.state.name, stateType: e.state.type } : {}),
+          ...(e.Error ? { error: e.Error } : {}),
+        });
+      }
+    })().catch(() => undefined);
+    const done = execution.result.then(
+      (output) => {
+        if (record.status !== 'RUNNING') return;
+        record.status = 'SUCCEEDED';
+        record.output = JSON.stringify(output ?? null);
+        record.stopDate = new Date();
+      },
+      (error: unknown) => {
+        if (record.status !== 'RUNNING') return;
+        const failure = error instanceof Error && error.cause instanceof Error ? error.cause : (error as Error);
+        record.status = error instanceof Error && error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+        record.error = failure?.name ?? 'States.Runtime';
+        record.cause = failure?.message ?? String(error);
+        record.stopDate = new Date();
+      },
+    );
+    running.set(executionArn, { abort: execution.abort, done: done.finally(() => running.delete(executionArn)) });
+    return { executionArn, startDate: epochSeconds(record.startDate) };
+  }
+
+  function find(executionArn: unknown): ExecutionRecord {
+    const record = typeof executionArn === 'string' ? executions.get(executionArn) : undefined;
+    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(executionArn)}'`);
+    return record;
+  }
+
+  function describe(record: ExecutionRecord): JsonObject {
+    return {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: epochSeconds(record.startDate),
+      stopDate: epochSeconds(record.stopDate),
+      input: record.input,
+      output: record.output,
+      error: record.error,
+      cause: record.cause,
+    };
+  }
+
+  function list(body: JsonObject): JsonObject {
+    if (body.stateMachineArn !== stateMachineArn) {
+      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+    }
+    const matching = [...executions.values()]
+      .filter((r) => body.statusFilter === undefined || r.status === body.statusFilter)
+      .reverse();
+    const offset = typeof body.nextToken === 'string' ? Number(body.nextToken) : 0;
+    const size = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100;
+    const page = matching.slice(offset, offset + size);
+    return {
+      executions: page.map((r) => ({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: epochSeconds(r.startDate),
+        stopDate: epochSeconds(r.stopDate),
+      })),
+      ...(offset + size < matching.length ? { nextToken: String(offset + size) } : {}),
+    };
+  }
+
+  function stop(body: JsonObject): JsonObject {
+    const record = find(body.executionArn);
+    if (record.status === 'RUNNING') {
+      record.status = 'ABORTED';
+      record.stopDate = new Date();
+      if (typeof body.error === 'string') record.error = body.error;
+      if (typeof body.cause === 'string') record.cause = body.cause;
+      running.get(record.executionArn)?.abort();
+    }
+    return { stopDate: epochSeconds(record.stopDate ?? new Date()) };
+  }
+
+  function history(record: ExecutionRecord): JsonObject {
+    return {
+      events: record.events.map((event, index) => ({
+        id: index + 1,
+        previousEventId: index,
+        timestamp: event.timestamp / 1000,
+        type: event.stateType ? `${event.stateType}${event.type}` : event.type,
+        ...(event.stateName ? { stateEnteredEventDetails: { name: event.stateName } } : {}),
+      })),
+    };
+  }
+
+  const operations: Record<string, (body: JsonObject) => JsonObject> = {
+    StartExecution: start,
+    DescribeExecution: (body) => describe(find(body.executionArn)),
+    ListExecutions: list,
+    StopExecution: stop,
+    GetExecutionHistory: (body) => history(find(body.executionArn)),
+    DescribeStateMachine: (body) => {
+      if (body.stateMachineArn !== stateMachineArn) {
+        throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      }
+      return {
+        stateMachineArn,
+        name: stateMachineName,
+        status: 'ACTIVE',
+        type: 'STANDARD',
+        definition: JSON.stringify(definition),
+        roleArn: 'arn:aws:iam::123456789012:role/local',
+        creationDate: epochSeconds(new Date()),
+      };
+    },
+  };
+
+  function respond(res: ServerResponse, statusCode: number, body: JsonObject): void {
+    const text = JSON.stringify(body);
+    res.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
+    try {
+      if (req.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || !operation) {
+        throw new ServiceError('UnknownOperationException', `Operation not supported: ${target || 'none'}`);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      const body = (text ? JSON.parse(text) : {}) as JsonObject;
+      respond(res, 200, operation(body));
+    } catch (error) {
+      const serviceError =
+        error instanceof ServiceError ? error : new ServiceError('InternalFailure', (error as Error).message, 500);
+      res.setHeader('x-amzn-errortype', serviceError.type);
+      respond(res, serviceError.statusCode, { __type: serviceError.type, message: serviceError.message });
+    }
+  }
+
+  const host = options.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => void handle(req, res));
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+
+  const idle = async (timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (running.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, 100))]);
+    }
+  };
+
+  return {
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    executions: () => [...executions.values()],
+    idle,
+    close: async () => {
+      closing = true;
+      await closeServer(server, sockets);
+      for (const { abort } of running.values()) abort();
+      await idle(5_000);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { Resolver } from 'node:dns/promises';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorClientConfig } from '../../local/control-plane-resources.js';
+import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
+import { type ApiEnvironment, call, processAlive, urlListening, waitForStatus } from './local-api.js';
+
+/**
+ * The whole lifecycle in local mode, against the real emulator: create → READY with evidence → expiry
+ * (TTL 1 minute) or DELETE → DELETED, with nothing of the environment left running or answering.
+ */
+describe('local mode lifecycle', () => {
+  let local: LocalControlPlane;
+  const lines: string[] = [];
+  let expiring: ApiEnvironment;
+  let deleted: ApiEnvironment;
+
+  beforeAll(async () => {
+    local = await startLocalControlPlane({
+      port: 0,
+      pollMs: 200,
+      retryIntervalMs: 200,
+      schedulerIntervalMs: 500,
+      taskIntervalMs: 500,
+      sweepIntervalMs: 3000,
+      logLevel: 'ERROR',
+      log: (line) => lines.push(line),
+    });
+    // Both created up front: the expiring one's minute runs while the other is exercised.
+    const first = await call(local.apiUrl, 'POST', '/environments', { name: 'demo', ttlMinutes: 1 });
+    const second = await call(local.apiUrl, 'POST', '/environments', { name: 'patched', ttlMinutes: 1 });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expiring = first.body as unknown as ApiEnvironment;
+    deleted = second.body as unknown as ApiEnvironment;
+  }, 120_000);
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('creates an environment that goes CREATING → READY with all ten checks passed and local URLs on both families', async () => {
+    expect(expiring.status).toBe('CREATING');
+
+    const { environment, seen } = await waitForStatus(local.apiUrl, expiring.id, ['READY', 'FAILED'], 60_000);
+
+    expect(seen[0]).toBe('CREATING');
+    expect(environment.status).toBe('READY');
+    expect(environment.validation?.checks).toHaveLength(10);
+    expect(environment.validation?.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+    const urls = environment.outputs.localUrls ?? [];
+    expect(urls).toHaveLength(2);
+    expect(urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(urls[1]).toMatch(/^http:\/\/\[::1\]:\d+$/);
+    for (const url of urls) {
+      const res = await fetch(`${url}/health`);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('moves the expiry with PATCH, and tears down at once with DELETE', async () => {
+    await waitForStatus(local.apiUrl, deleted.id, ['READY'], 60_000);
+    const live = local.liveEnvironments().find((e) => e.environmentId === deleted.id);
+    expect(live).toBeDefined();
+
+    const patched = await call(local.apiUrl, 'PATCH', `/environments/${deleted.id}`, { ttlMinutes: 30 });
+
+    expect(patched.status).toBe(200);
+    const expiresAt = Date.parse(String(patched.body.expiresAt));
+    expect(expiresAt).toBeGreaterThan(Date.parse(deleted.expiresAt) + 20 * 60_000);
+    const scheduler = new SchedulerClient(emulatorClientConfig(local.emulatorUrl));
+    const schedule = await scheduler.send(
+      new GetScheduleCommand({ Name: `dsenv-${deleted.id}-expiry`, GroupName: process.env.SCHEDULE_GROUP }),
+    );
+    expect(schedule.ScheduleExpression).toBe(`at(${new Date(expiresAt).toISOString().slice(0, 19)})`);
+
+    const removal = await call(local.apiUrl, 'DELETE', `/environments/${deleted.id}`);
+
+    expect(removal.status).toBe(202);
+    const { environment } = await waitForStatus(local.apiUrl, deleted.id, ['DELETED', 'FAILED'], 30_000);
+    expect(environment.status).toBe('DELETED');
+    await expectNothingLeft(environment, live?.probePid ?? -1, live?.publicUri ?? '');
+  });
+
+  it('deletes an environment by itself when its TTL runs out', async () => {
+    const ready = await waitForStatus(local.apiUrl, expiring.id, ['READY'], 5_000);
+    const live = local.liveEnvironments().find((e) => e.environmentId === expiring.id);
+    expect(live).toBeDefined();
+    const urls = ready.environment.outputs.localUrls ?? [];
+
+    const { environment, seen } = await waitForStatus(local.apiUrl, expiring.id, ['DELETED', 'FAILED'], 120_000);
+
+    expect(seen).toContain('DELETED');
+    expect(environment.status).toBe('DELETED');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiring.expiresAt));
+    await expectNothingLeft(environment, live?.probePid ?? -1, live?.publicUri ?? '', urls);
+  });
+
+  async function expectNothingLeft(environment: ApiEnvironment, probePid: number, publicUri: string, urls?: string[]) {
+    expect(environment.outputs.localUrls).toBeUndefined();
+    expect(environment.teardown?.remaining).toEqual([]);
+    expect(local.liveEnvironments().some((e) => e.environmentId === environment.id)).toBe(false);
+    expect(processAlive(probePid)).toBe(false);
+    for (const url of urls ?? []) expect(await urlListening(url)).toBe(false);
+    const cfn = new CloudFormationClient(emulatorClientConfig(local.emulatorUrl));
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: `dsenv-${environment.id}` }))).rejects.toThrow(
+      /does not exist/,
+    );
+    const resolver = new Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([local.dnsServer]);
+    await expect(resolver.resolve4(publicUri)).rejects.toMatchObject({ code: 'ENOTFOUND' });
+  }
+});

@@ -1,0 +1,192 @@
+import {
+  CloudFormationClient,
+  CloudFormationServiceException,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler as checkStack } from '../../../functions/workflow/check-stack.js';
+import { handler as createStack } from '../../../functions/workflow/create-stack.js';
+import { handler as finishTeardown } from '../../../functions/workflow/finish-teardown.js';
+import { handler as recordFailure } from '../../../functions/workflow/record-failure.js';
+import { handler as startTeardown } from '../../../functions/workflow/start-teardown.js';
+import { anEnvironment } from '../../fixtures/workflow/fakes.js';
+import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
+
+setWorkflowEnvironment();
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const cfnMock = mockClient(CloudFormationClient);
+const taggingMock = mockClient(ResourceGroupsTaggingAPIClient);
+const schedulerMock = mockClient(SchedulerClient);
+const ID = 'env-3k9x0q2m7ab1';
+const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-3k9x0q2m7ab1/p-1';
+
+/** The registry's table holds `item`; a conditional update answers with the changed record. */
+function tableHolds(overrides: Parameters<typeof anEnvironment>[0] = {}) {
+  const item = anEnvironment(overrides);
+  ddbMock.on(GetCommand).resolves({ Item: item });
+  ddbMock
+    .on(UpdateCommand)
+    .callsFake(
+      (input: {
+        ExpressionAttributeNames: Record<string, string>;
+        ExpressionAttributeValues: Record<string, unknown>;
+      }) => {
+        const changed: Record<string, unknown> = { ...item, version: item.version + 1 };
+        for (const [alias, field] of Object.entries(input.ExpressionAttributeNames)) {
+          const value = input.ExpressionAttributeValues[`:${alias.slice(1)}`];
+          if (alias.startsWith('#f') && value !== undefined) changed[field] = value;
+        }
+        return { Attributes: changed };
+      },
+    );
+  return item;
+}
+
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+
+beforeEach(() => {
+  ddbMock.reset();
+  cfnMock.reset();
+  taggingMock.reset();
+  schedulerMock.reset();
+});
+
+describe('create-stack handler', () => {
+  it('creates the stack and returns CreateStackResult', async () => {
+    tableHolds();
+    cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    await expect(createStack({ environmentId: ID }, lambdaContext)).resolves.toEqual({
+      stackId: STACK_ID,
+      stackName: `dsenv-${ID}`,
+    });
+    expect(cfnMock).toHaveReceivedCommandWith(CreateStackCommand, {
+      TemplateURL: `${process.env.BLUEPRINT_BASE_URL}/parent.yaml`,
+      RoleARN: process.env.CFN_ROLE_ARN,
+    });
+  });
+
+  it('throws TransientError when CloudFormation throttles', async () => {
+    tableHolds();
+    cfnMock.on(CreateStackCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Rate exceeded',
+      }),
+    );
+    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('TransientError');
+  });
+
+  it('throws ConflictError for an environment that is being deleted', async () => {
+    tableHolds({ status: 'DELETING' });
+    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('ConflictError');
+    expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
+  });
+
+  it('throws ConflictError when the registry write loses the race', async () => {
+    tableHolds();
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
+    cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('ConflictError');
+  });
+
+  it('throws NotFoundError for an unknown environment and InputValidationError for a malformed input', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('NotFoundError');
+    expect((await errorOf(createStack({ id: ID }, lambdaContext)))?.name).toBe('InputValidationError');
+  });
+});
+
+describe('check-stack handler', () => {
+  it('reports a delete of a stack CloudFormation no longer knows as COMPLETE', async () => {
+    tableHolds({ status: 'DELETING' });
+    cfnMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: `Stack with id dsenv-${ID} does not exist`,
+      }),
+    );
+    await expect(checkStack({ environmentId: ID, operation: 'delete' }, lambdaContext)).resolves.toEqual({
+      state: 'COMPLETE',
+      stackStatus: 'DOES_NOT_EXIST',
+    });
+  });
+
+  it('rejects an unknown operation', async () => {
+    expect((await errorOf(checkStack({ environmentId: ID, operation: 'update' }, lambdaContext)))?.name).toBe(
+      'InputValidationError',
+    );
+  });
+});
+
+describe('start-teardown handler', () => {
+  it('deletes the expiry schedule (a missing one is fine) and the stack', async () => {
+    tableHolds({ status: 'READY', stackId: STACK_ID });
+    schedulerMock
+      .on(DeleteScheduleCommand)
+      .rejects(new ResourceNotFoundException({ message: 'not found', Message: 'not found', $metadata: {} }));
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackId: STACK_ID, StackName: `dsenv-${ID}`, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() },
+      ],
+    });
+    await expect(startTeardown({ environmentId: ID }, lambdaContext)).resolves.toEqual({
+      attempt: 1,
+      stackStatus: 'CREATE_COMPLETE',
+    });
+    expect(schedulerMock).toHaveReceivedCommandWith(DeleteScheduleCommand, {
+      Name: `dsenv-${ID}-expiry`,
+      GroupName: 'dsenv-expiry',
+    });
+  });
+});
+
+describe('finish-teardown handler', () => {
+  it('throws ResourcesRemainError while something tagged with the environment remains', async () => {
+    tableHolds({ status: 'DELETING', stackId: STACK_ID });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackId: STACK_ID, StackName: `dsenv-${ID}`, StackStatus: 'DELETE_COMPLETE', CreationTime: new Date() },
+      ],
+    });
+    taggingMock
+      .on(GetResourcesCommand)
+      .resolves({ ResourceTagMappingList: [{ ResourceARN: 'arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0abc' }] });
+    const error = await errorOf(finishTeardown({ environmentId: ID }, lambdaContext));
+    expect(error?.name).toBe('ResourcesRemainError');
+    expect(error?.message).toContain('vpc/vpc-0abc');
+  });
+});
+
+describe('record-failure handler', () => {
+  it('accepts the merged state of RecordCreateFailure and records the reason', async () => {
+    tableHolds({ status: 'CREATING' });
+    const mergedState = {
+      action: 'provision',
+      environmentId: ID,
+      stack: { stackId: STACK_ID },
+      state: 'FAILED',
+      stackStatus: 'ROLLBACK_COMPLETE',
+      reason: 'Vpc CREATE_FAILED: limit',
+      stage: 'create',
+    };
+    await expect(recordFailure(mergedState, lambdaContext)).resolves.toEqual({
+      status: 'CREATING',
+      failureReason: 'provisioning failed: Vpc CREATE_FAILED: limit',
+    });
+  });
+});

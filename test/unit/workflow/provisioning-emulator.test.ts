@@ -1,0 +1,93 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkStack, createStack } from '../../../functions/domain/provisioning.js';
+import { finishTeardown, startTeardown, taggedResources } from '../../../functions/domain/teardown.js';
+import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
+import { anEnvironment, FakeRegistry, fixedClock } from '../../fixtures/workflow/fakes.js';
+
+/** A blueprint small enough for the emulator: the parent's interface, one tagged VPC, the outputs. */
+const PARENT = `
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  EnvironmentId: { Type: String }
+  ImageUri: { Type: String }
+  TemplateBaseUrl: { Type: String }
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.42.0.0/16
+      Tags: [{ Key: dsenv:environment-id, Value: !Ref EnvironmentId }]
+Outputs:
+  VpcId: { Value: !Ref Vpc }
+  PublicURI: { Value: !Sub '\${EnvironmentId}-alb.example.test' }
+  PrivateSubnetIds: { Value: 'subnet-a,subnet-b' }
+`;
+
+const ID = 'env-3k9x0q2m7ab1';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ extended: false });
+  const s3 = new S3Client({ endpoint: emulator.endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: 'blueprints' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'blueprints', Key: 'tiny/1.0.0/parent.yaml', Body: PARENT }));
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('provisioning and teardown against the emulator', () => {
+  it('creates the stack, stores its outputs, deletes it and finds nothing tagged left', async () => {
+    // Prepare
+    const clock = fixedClock('2026-11-25T10:00:00.000Z');
+    const registry = new FakeRegistry(clock, anEnvironment());
+    const client = { endpoint: emulator.endpoint, region: 'us-east-1', credentials };
+    const cfn = new CloudFormationClient(client);
+    const config = {
+      blueprintBaseUrl: `${emulator.endpoint}/blueprints/tiny/1.0.0`,
+      cfnRoleArn: 'arn:aws:iam::123456789012:role/dsenv-cfn',
+      stackTimeoutMinutes: 30,
+    };
+
+    // Act + Assess: create (twice: the second call is a resumed run)
+    const created = await createStack({ registry, cfn, config }, ID);
+    expect(created.stackId).toMatch(/^arn:aws:cloudformation:us-east-1:\d+:stack\/dsenv-env-3k9x0q2m7ab1\//);
+    await expect(createStack({ registry, cfn, config }, ID)).resolves.toEqual(created);
+    await expect(checkStack({ registry, cfn }, { environmentId: ID, operation: 'create' })).resolves.toEqual({
+      state: 'COMPLETE',
+      stackStatus: 'CREATE_COMPLETE',
+    });
+    const outputs = registry.stored(ID).outputs;
+    expect(outputs.publicUri).toBe(`${ID}-alb.example.test`);
+    expect(outputs.vpcId).toMatch(/^vpc-/);
+    expect(outputs.privateSubnetIds).toEqual(['subnet-a', 'subnet-b']);
+
+    // teardown
+    const tagging = new ResourceGroupsTaggingAPIClient(client);
+    // the stack and its VPC carry the environment tag while the stack lives (so an empty list later means something)
+    expect((await taggedResources(tagging, ID)).sort()).toEqual([
+      created.stackId,
+      `arn:aws:ec2:us-east-1:123456789012:vpc/${outputs.vpcId}`,
+    ]);
+    await startTeardown(
+      {
+        registry,
+        cfn,
+        clock,
+        deleteExpirySchedule: async () => undefined,
+        config: { cfnRoleArn: config.cfnRoleArn, maxAttempts: 3 },
+      },
+      ID,
+    );
+    await expect(checkStack({ registry, cfn }, { environmentId: ID, operation: 'delete' })).resolves.toMatchObject({
+      state: 'COMPLETE',
+    });
+    await expect(finishTeardown({ registry, cfn, clock, tagging }, ID)).resolves.toEqual({ status: 'DELETED' });
+    expect(registry.stored(ID).teardown).toMatchObject({ remaining: [], attempts: 1 });
+  });
+});
