@@ -8,6 +8,7 @@ import { EnvironmentsApi } from './constructs/api.js';
 import { BlueprintStore } from './constructs/blueprint-store.js';
 import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
+import { HouseFunction } from './constructs/house-function.js';
 import { Ipv6Prober } from './constructs/ipv6-prober.js';
 import { Provisioner } from './constructs/provisioner.js';
 import { Registry } from './constructs/registry.js';
@@ -56,6 +57,16 @@ export class ControlPlaneStack extends Stack {
       logRetention,
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
+    // The sweeper recreates lost schedules and deletes stacks that have no live record.
+    this.expiry.allowManageSchedules(this.expiry.sweeper);
+    this.expiry.sweeper
+      .usePassRole('CFN_ROLE_ARN', this.cloudFormationRole.role, 'cloudformation.amazonaws.com')
+      .allow(['cloudformation:ListStacks'], ['*'], 'ListStacks does not support resource-level permissions.')
+      .allow(
+        ['cloudformation:DeleteStack'],
+        [HouseFunction.environmentStacksArn(this)],
+        "Only the environments' stacks (dsenv-env-*); the wildcard is the environment id and stack uuid.",
+      );
 
     this.api = new EnvironmentsApi(this, 'Api', {
       registry: this.registry,

@@ -162,14 +162,20 @@ export function toProxyEvent(request: RequestFacts, match: RouteMatch, stage = S
 
 function sendJson(res: ServerResponse, statusCode: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(statusCode, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 function isProxyResult(value: unknown): value is APIGatewayProxyResult {
-  return typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { statusCode?: unknown }).statusCode === 'number'
+  );
 }
 
 /** Writes a Lambda proxy result back as the HTTP response (API Gateway's mapping). */
@@ -179,7 +185,9 @@ export function writeProxyResult(res: ServerResponse, result: APIGatewayProxyRes
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     headers[name.toLowerCase()] = values.map(String);
   }
-  const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '', 'utf8');
+  const body = result.isBase64Encoded
+    ? Buffer.from(result.body ?? '', 'base64')
+    : Buffer.from(result.body ?? '', 'utf8');
   headers['content-length'] = String(body.length);
   res.writeHead(result.statusCode, headers);
   res.end(body);

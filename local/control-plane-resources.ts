@@ -48,7 +48,10 @@ export interface ControlPlaneResources {
 }
 
 /** The local value of each variable the template sets by reference; unknown ones are reported. */
-export function resolveReferences(template: ControlPlaneTemplate): { values: Record<string, string>; unknown: string[] } {
+export function resolveReferences(template: ControlPlaneTemplate): {
+  values: Record<string, string>;
+  unknown: string[];
+} {
   const { references } = functionEnvironment(template);
   const blueprintName = 'dual-stack-fargate';
   const version = blueprintVersion(path.join(REPO_ROOT, 'blueprints', blueprintName));

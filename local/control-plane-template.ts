@@ -1,10 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { CONFIG_CONTEXT_KEY, type ControlPlaneConfigInput, cdkJsonContext } from '../control-plane/config.js';
 import { createControlPlane } from '../control-plane/control-plane-app.js';
-import {
-  definitionFromTemplate,
-  type SynthesizedStateMachine,
-} from './state-machine-definition.js';
+import { definitionFromTemplate, type SynthesizedStateMachine } from './state-machine-definition.js';
 
 /**
  * The control plane as the CDK app synthesizes it (in-process, no bundling, no validation plugins), read

@@ -65,7 +65,12 @@ export interface LocalControlPlane {
   /** The Step Functions stand-in (executions and their event logs, for tests and benchmarks). */
   readonly stepFunctions: StepFunctionsStandIn;
   /** Environments whose task (probe) is running. */
-  liveEnvironments(): readonly { environmentId: string; publicUri: string; probePid: number; localUrls: readonly string[] }[];
+  liveEnvironments(): readonly {
+    environmentId: string;
+    publicUri: string;
+    probePid: number;
+    localUrls: readonly string[];
+  }[];
   /** Runs the sweeper once, now. */
   sweep(): Promise<unknown>;
   stop(): Promise<void>;
@@ -151,7 +156,10 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
     let reconcileTasks: () => Promise<void> = async () => undefined;
     const tasks = Object.fromEntries(
-      Object.entries(synthesized.taskHandlers).map(([state, entry]) => [state, (payload: unknown) => invoke(entry, payload)]),
+      Object.entries(synthesized.taskHandlers).map(([state, entry]) => [
+        state,
+        (payload: unknown) => invoke(entry, payload),
+      ]),
     );
     const stepFunctions = await startStepFunctionsStandIn({
       stateMachineArn,

@@ -20,7 +20,9 @@ export interface LoadBalancerStandIn {
 
 function hostnameOf(hostHeader: string | undefined): string {
   if (!hostHeader) return '';
-  const withoutPort = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0];
+  const withoutPort = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : hostHeader.split(':')[0];
   return (withoutPort ?? '').toLowerCase().replace(/\.$/, '');
 }
 

@@ -19,40 +19,44 @@ export async function publishLocalUrls(
   const current = outputs?.localUrls;
   if (urls === undefined) {
     if (current === undefined) return;
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { id: environmentId },
-        UpdateExpression: 'REMOVE #outputs.#localUrls',
-        ConditionExpression: 'attribute_exists(#outputs.#localUrls)',
-        ExpressionAttributeNames: { '#outputs': 'outputs', '#localUrls': 'localUrls' },
-      }),
-    ).catch((error: Error) => {
-      if (error.name !== 'ConditionalCheckFailedException') throw error;
-    });
+    await documentClient
+      .send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { id: environmentId },
+          UpdateExpression: 'REMOVE #outputs.#localUrls',
+          ConditionExpression: 'attribute_exists(#outputs.#localUrls)',
+          ExpressionAttributeNames: { '#outputs': 'outputs', '#localUrls': 'localUrls' },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
     return;
   }
   if (current && current.length === urls.length && current.every((u, i) => u === urls[i])) return;
-  await documentClient.send(
-    outputs === undefined
-      ? new UpdateCommand({
-          TableName: tableName,
-          Key: { id: environmentId },
-          UpdateExpression: 'SET #outputs = :outputs',
-          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(#outputs)',
-          ExpressionAttributeNames: { '#outputs': 'outputs' },
-          ExpressionAttributeValues: { ':outputs': { localUrls: [...urls] } },
-        })
-      : new UpdateCommand({
-          TableName: tableName,
-          Key: { id: environmentId },
-          UpdateExpression: 'SET #outputs.#localUrls = :urls',
-          ConditionExpression: 'attribute_exists(#outputs)',
-          ExpressionAttributeNames: { '#outputs': 'outputs', '#localUrls': 'localUrls' },
-          ExpressionAttributeValues: { ':urls': [...urls] },
-        }),
-  ).catch((error: Error) => {
-    // The record changed shape meanwhile: the next pass tries again.
-    if (error.name !== 'ConditionalCheckFailedException') throw error;
-  });
+  await documentClient
+    .send(
+      outputs === undefined
+        ? new UpdateCommand({
+            TableName: tableName,
+            Key: { id: environmentId },
+            UpdateExpression: 'SET #outputs = :outputs',
+            ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(#outputs)',
+            ExpressionAttributeNames: { '#outputs': 'outputs' },
+            ExpressionAttributeValues: { ':outputs': { localUrls: [...urls] } },
+          })
+        : new UpdateCommand({
+            TableName: tableName,
+            Key: { id: environmentId },
+            UpdateExpression: 'SET #outputs.#localUrls = :urls',
+            ConditionExpression: 'attribute_exists(#outputs)',
+            ExpressionAttributeNames: { '#outputs': 'outputs', '#localUrls': 'localUrls' },
+            ExpressionAttributeValues: { ':urls': [...urls] },
+          }),
+    )
+    .catch((error: Error) => {
+      // The record changed shape meanwhile: the next pass tries again.
+      if (error.name !== 'ConditionalCheckFailedException') throw error;
+    });
 }

@@ -85,7 +85,9 @@ export function startSchedulerStandIn(options: SchedulerStandInOptions): Schedul
         if (!summary.Name || fired.has(key)) continue;
         let schedule: GetScheduleCommandOutput;
         try {
-          schedule = await options.scheduler.send(new GetScheduleCommand({ Name: summary.Name, GroupName: options.groupName }));
+          schedule = await options.scheduler.send(
+            new GetScheduleCommand({ Name: summary.Name, GroupName: options.groupName }),
+          );
         } catch (error) {
           if (error instanceof ResourceNotFoundException) continue; // deleted meanwhile
           throw error;
@@ -98,7 +100,9 @@ export function startSchedulerStandIn(options: SchedulerStandInOptions): Schedul
         due.push(summary.Name);
         if (schedule.ActionAfterCompletion === 'DELETE') {
           try {
-            await options.scheduler.send(new DeleteScheduleCommand({ Name: summary.Name, GroupName: options.groupName }));
+            await options.scheduler.send(
+              new DeleteScheduleCommand({ Name: summary.Name, GroupName: options.groupName }),
+            );
           } catch (error) {
             if (!(error instanceof ResourceNotFoundException)) throw error;
           }

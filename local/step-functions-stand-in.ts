@@ -93,7 +93,8 @@ function allStates(definition: { States: Record<string, unknown> }): Map<string,
     for (const [name, raw] of Object.entries(states)) {
       const state = raw as AnyState;
       found.set(name, state);
-      for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? []) visit(branch.States);
+      for (const branch of (state.Branches as { States: Record<string, unknown> }[] | undefined) ?? [])
+        visit(branch.States);
       const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, unknown> } | undefined;
       if (processor) visit(processor.States);
     }
@@ -150,7 +151,9 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
           throw lambdaError(error);
         }
         // `lambda:invoke` without payloadResponseOnly returns the Invoke response; a direct ARN returns the payload.
-        return viaInvokeIntegration ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' } : (result ?? null);
+        return viaInvokeIntegration
+          ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' }
+          : (result ?? null);
       };
     }
     return handlers;
@@ -158,7 +161,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
 
   function start(body: JsonObject): JsonObject {
     if (body.stateMachineArn !== stateMachineArn) {
-      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      throw new ServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+      );
     }
     const name = typeof body.name === 'string' && body.name !== '' ? body.name : randomUUID();
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
@@ -192,7 +198,11 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     };
     executions.set(executionArn, record);
     const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: taskHandlers(record) as never, waitTimeOverrides, retryIntervalOverrides },
+      overrides: {
+        taskResourceLocalHandlers: taskHandlers(record) as never,
+        waitTimeOverrides,
+        retryIntervalOverrides,
+      },
       noThrowOnAbort: true,
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::123456789012:role/local' },
@@ -201,7 +211,12 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     });
     void (async () => {
       for await (const event of execution.eventLogs) {
-        const e = event as unknown as { type: string; timestamp: number; state?: { name: string; type: string }; Error?: string };
+        const e = event as unknown as {
+          type: string;
+          timestamp: number;
+          state?: { name: string; type: string };
+          Error?: string;
+        };
         record.events.push({
           type: e.type,
           timestamp: e.timestamp,
@@ -253,7 +268,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
 
   function list(body: JsonObject): JsonObject {
     if (body.stateMachineArn !== stateMachineArn) {
-      throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      throw new ServiceError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+      );
     }
     const matching = [...executions.values()]
       .filter((r) => body.statusFilter === undefined || r.status === body.statusFilter)
@@ -306,7 +324,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     GetExecutionHistory: (body) => history(find(body.executionArn)),
     DescribeStateMachine: (body) => {
       if (body.stateMachineArn !== stateMachineArn) {
-        throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+        throw new ServiceError(
+          'StateMachineDoesNotExist',
+          `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
+        );
       }
       return {
         stateMachineArn,
@@ -322,7 +343,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
 
   function respond(res: ServerResponse, statusCode: number, body: JsonObject): void {
     const text = JSON.stringify(body);
-    res.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(statusCode, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(text),
+    });
     res.end(text);
   }
 
@@ -363,7 +387,10 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
   const idle = async (timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     while (running.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, 100))]);
+      await Promise.race([
+        Promise.all([...running.values()].map((r) => r.done)),
+        new Promise((r) => setTimeout(r, 100)),
+      ]);
     }
   };
 

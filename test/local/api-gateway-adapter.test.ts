@@ -55,7 +55,10 @@ describe('local API Gateway adapter', () => {
       multiValueQueryStringParameters: { verbose: ['1'], tag: ['a', 'b'] },
       body: '{"ttlMinutes":60}',
       isBase64Encoded: false,
-      requestContext: { resourcePath: '/environments/{id}', identity: { userArn: 'arn:aws:iam::123456789012:user/alice' } },
+      requestContext: {
+        resourcePath: '/environments/{id}',
+        identity: { userArn: 'arn:aws:iam::123456789012:user/alice' },
+      },
     });
     expect(event.headers['content-type']).toBe('application/json');
     expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);

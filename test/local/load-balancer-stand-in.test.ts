@@ -12,7 +12,9 @@ import { isListening } from '../../local/loopback.js';
 function startBackend(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ name, path: req.url, host: req.headers.host, forwardedFor: req.headers['x-forwarded-for'] }));
+    res.end(
+      JSON.stringify({ name, path: req.url, host: req.headers.host, forwardedFor: req.headers['x-forwarded-for'] }),
+    );
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port })),

@@ -98,7 +98,9 @@ describe('local scheduler stand-in', () => {
     await stand.stop();
 
     expect(fired).toEqual([]);
-    const still = await scheduler.send(new GetScheduleCommand({ Name: 'dsenv-env-bbbbbbbbbbbb-expiry', GroupName: GROUP }));
+    const still = await scheduler.send(
+      new GetScheduleCommand({ Name: 'dsenv-env-bbbbbbbbbbbb-expiry', GroupName: GROUP }),
+    );
     expect(still.Name).toBe('dsenv-env-bbbbbbbbbbbb-expiry');
   });
 

@@ -115,7 +115,11 @@ describe('local Step Functions stand-in', () => {
 
   it('runs a polling loop to success, with the Wait overridden, and answers Describe', async () => {
     const { executionArn } = await client.send(
-      new StartExecutionCommand({ stateMachineArn: ARN, name: 'count-1', input: JSON.stringify({ action: 'count', count: { n: 0 } }) }),
+      new StartExecutionCommand({
+        stateMachineArn: ARN,
+        name: 'count-1',
+        input: JSON.stringify({ action: 'count', count: { n: 0 } }),
+      }),
     );
 
     const done = await waitForStatus(client, executionArn as string);
@@ -130,7 +134,11 @@ describe('local Step Functions stand-in', () => {
 
   it('retries a task on a matching error name and unwraps lambda:invoke payloads', async () => {
     const { executionArn } = await client.send(
-      new StartExecutionCommand({ stateMachineArn: ARN, name: 'flaky-1', input: JSON.stringify({ action: 'flaky', id: 'abc' }) }),
+      new StartExecutionCommand({
+        stateMachineArn: ARN,
+        name: 'flaky-1',
+        input: JSON.stringify({ action: 'flaky', id: 'abc' }),
+      }),
     );
 
     const done = await waitForStatus(client, executionArn as string);
@@ -156,7 +164,10 @@ describe('local Step Functions stand-in', () => {
     expect(caught).toHaveLength(1);
     const error = caught[0] as { Error: string; Cause: string };
     expect(error.Error).toBe('StackOperationFailedError');
-    expect(JSON.parse(error.Cause)).toMatchObject({ errorType: 'StackOperationFailedError', errorMessage: 'stack vanished' });
+    expect(JSON.parse(error.Cause)).toMatchObject({
+      errorType: 'StackOperationFailedError',
+      errorMessage: 'stack vanished',
+    });
     expect(record?.events.find((e) => e.type === 'StateFailed')).toMatchObject({
       stateName: 'Explode',
       error: 'StackOperationFailedError',

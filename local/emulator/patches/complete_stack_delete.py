@@ -6,7 +6,8 @@ nothing tagged with the stack's tags remains.
 moto 5.2.1: many resource types had no delete at all (internet gateway attachments, route tables and their
 associations, VPC endpoints, ELBv2 target groups and listeners, ECS clusters/services/task definitions), and the
 VPC's own delete then failed on the leftovers, silently: a parent reported DELETE_COMPLETE while the network
-child's VPC and the ECS cluster remained.
+child's VPC and the ECS cluster remained. A stack whose deletion did fail vanished from DescribeStacks (and the
+DeleteStack call returned an error) instead of staying DELETE_FAILED for a retry.
 """
 
 
@@ -136,3 +137,19 @@ def apply():
             raise
 
     CloudFormationBackend.delete_stack = delete_stack
+
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import EmptyResult
+
+    def delete_stack_action(self):
+        """DeleteStack itself succeeds; a failure shows as DELETE_FAILED, as on AWS."""
+        name_or_stack_id = self._get_param("StackName")
+        try:
+            self.cloudformation_backend.delete_stack(name_or_stack_id)
+        except Exception:
+            stacks = self.cloudformation_backend.stacks.values()
+            if not any(s.status == "DELETE_FAILED" and name_or_stack_id in (s.name, s.stack_id) for s in stacks):
+                raise
+        return EmptyResult()
+
+    CloudFormationResponse.delete_stack = delete_stack_action

@@ -1,12 +1,11 @@
 """`AWS::ECS::TaskDefinition` keeps its Fargate settings.
 
 Real CloudFormation: DescribeTaskDefinition shows `cpu`, `memory`, `networkMode: awsvpc`,
-`requiresCompatibilities: [FARGATE]`, the execution and task role ARNs and the runtime platform; a container
-without its own memory is valid when the task sets one. Environment values are strings (`"3000"`), also when
-they come from a Number parameter.
+`requiresCompatibilities: [FARGATE]`, the execution and task role ARNs and the runtime platform. Environment
+values are strings (`"3000"`), also when they come from a Number parameter.
 moto 5.2.1: the model passed only the family, container definitions, volumes and memory, so the task definition
-came back without cpu, network mode, compatibilities or roles; and an environment value taken from a Number
-parameter came back as a JSON number.
+came back as `networkMode: bridge` without cpu, compatibilities or roles, and an environment value taken from a
+Number parameter came back as a JSON number.
 """
 
 

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
+import { REPO_ROOT } from '../../local/lambda-runtime.js';
+import { isListening } from '../../local/loopback.js';
+import { type ApiEnvironment, call, getEnvironment, processAlive, urlListening, waitForStatus } from './local-api.js';
+
+interface Launched {
+  readonly child: ChildProcess;
+  readonly apiUrl: string;
+  readonly listenerPort: number;
+  output(): string;
+}
+
+/** `npm start` as a user runs it (tsx local/launcher.ts), against an emulator that outlives it. */
+async function launch(emulator: RunningEmulator): Promise<Launched> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, PORT: '0', LOG_LEVEL: 'ERROR', NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const api = /API: +(http:\/\/\S+)/.exec(out)?.[1];
+    const listener = /listener: +http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+    if (api && listener) return { child, apiUrl: api, listenerPort: Number(listener), output: () => out };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`launcher did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function terminate(launched: Launched): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (launched.child.exitCode !== null) return resolve(launched.child.exitCode);
+    launched.child.once('exit', (code) => resolve(code));
+    launched.child.kill('SIGTERM');
+  });
+}
+
+describe('local launcher stop and restart', () => {
+  let emulator: RunningEmulator;
+  let second: Launched | undefined;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    if (second) await terminate(second);
+    await emulator.stop();
+  });
+
+  it('leaves nothing listening when stopped, then resumes an in-flight environment and expires a due one', async () => {
+    const first = await launch(emulator);
+    const due = (await call(first.apiUrl, 'POST', '/environments', { name: 'due', ttlMinutes: 1 }))
+      .body as unknown as ApiEnvironment;
+    const ready = await waitForStatus(first.apiUrl, due.id, ['READY'], 60_000);
+    const dueUrls = ready.environment.outputs.localUrls ?? [];
+    const inFlight = await call(first.apiUrl, 'POST', '/environments', { name: 'in-flight', ttlMinutes: 30 });
+    expect(inFlight.status).toBe(202);
+    const inFlightId = String(inFlight.body.id);
+
+    const exitCode = await terminate(first);
+
+    expect(exitCode).toBe(0);
+    const apiPort = Number(new URL(first.apiUrl).port);
+    for (const host of ['127.0.0.1', '::1']) {
+      expect(await isListening(host, apiPort)).toBe(false);
+      expect(await isListening(host, first.listenerPort)).toBe(false);
+    }
+    expect(dueUrls).toHaveLength(2);
+    for (const url of dueUrls) expect(await urlListening(url)).toBe(false);
+
+    // The due environment expires while nothing runs; then a new launcher starts on the same emulator.
+    const wait = Date.parse(due.expiresAt) + 1000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    second = await launch(emulator);
+
+    const resumed = await waitForStatus(second.apiUrl, inFlightId, ['READY', 'FAILED'], 90_000);
+    const expired = await waitForStatus(second.apiUrl, due.id, ['DELETED', 'FAILED'], 60_000);
+
+    expect(resumed.environment.status).toBe('READY');
+    expect(resumed.environment.validation?.passed).toBe(true);
+    for (const url of resumed.environment.outputs.localUrls ?? []) {
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    }
+    expect(expired.environment.status).toBe('DELETED');
+    expect((await getEnvironment(second.apiUrl, due.id)).outputs.localUrls).toBeUndefined();
+    const pids = /pid (\d+)/g;
+    const probePids = [...second.output().matchAll(pids)].map((m) => Number(m[1]));
+    expect(probePids.length).toBeGreaterThan(0);
+
+    await terminate(second);
+    for (const pid of probePids) expect(processAlive(pid)).toBe(false);
+    second = undefined;
+  }, 300_000);
+});
