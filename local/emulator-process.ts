@@ -77,7 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const hostForUrl = host.includes(':') ? `[${host}]` : host === '127.0.0.1' ? 'localhost' : host;
   const endpoint = `http://${hostForUrl}:${port}`;
   try {
-    await waitUntilUp(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, child, 20_000);
+    await waitUntilUp(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, child, 45_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);

@@ -1,6 +1,6 @@
 import { getNumberFromEnv, getStringFromEnv } from './env.js';
 
-/** Everything the API handlers read from their environment, read once. */
+/** Everything an API route may read from its environment. */
 export interface ApiConfig {
   readonly tableName: string;
   readonly idempotencyTableName: string;
@@ -20,31 +20,66 @@ export interface ApiConfig {
   readonly regionCapacity: number;
 }
 
+type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;
+
 function positiveInteger(name: string, defaultValue: number): number {
   const value = getNumberFromEnv(name, defaultValue);
   if (!Number.isInteger(value) || value < 1) throw new Error(`Environment variable ${name} must be a positive integer`);
   return value;
 }
 
-export function readApiConfig(): ApiConfig {
-  const config: ApiConfig = {
-    tableName: getStringFromEnv('TABLE_NAME'),
-    idempotencyTableName: getStringFromEnv('IDEMPOTENCY_TABLE_NAME'),
-    stateMachineArn: getStringFromEnv('STATE_MACHINE_ARN'),
-    schedulerRoleArn: getStringFromEnv('SCHEDULER_ROLE_ARN'),
-    scheduleGroup: getStringFromEnv('SCHEDULE_GROUP'),
-    blueprintName: getStringFromEnv('BLUEPRINT_NAME'),
-    blueprintVersion: getStringFromEnv('BLUEPRINT_VERSION'),
-    defaultImageUri: getStringFromEnv('DEFAULT_IMAGE_URI'),
+/** The three TTL values, read and checked together (MIN ≤ DEFAULT ≤ MAX). */
+export function readTtlBounds(): TtlBounds {
+  const bounds = {
     defaultTtlMinutes: positiveInteger('DEFAULT_TTL_MINUTES', 240),
     minTtlMinutes: positiveInteger('MIN_TTL_MINUTES', 30),
     maxTtlMinutes: positiveInteger('MAX_TTL_MINUTES', 10080),
-    maxLifetimeMinutes: positiveInteger('MAX_LIFETIME_MINUTES', 10080),
-    maxActivePerOwner: positiveInteger('MAX_ACTIVE_PER_OWNER', 3),
-    regionCapacity: positiveInteger('REGION_CAPACITY', 5),
   };
-  if (config.minTtlMinutes > config.defaultTtlMinutes || config.defaultTtlMinutes > config.maxTtlMinutes) {
+  if (bounds.minTtlMinutes > bounds.defaultTtlMinutes || bounds.defaultTtlMinutes > bounds.maxTtlMinutes) {
     throw new Error('TTL configuration must satisfy MIN_TTL_MINUTES ≤ DEFAULT_TTL_MINUTES ≤ MAX_TTL_MINUTES');
   }
-  return config;
+  return bounds;
+}
+
+function once<T>(read: () => T): () => T {
+  let read_ = false;
+  let value: T | undefined;
+  return () => {
+    if (!read_) {
+      value = read();
+      read_ = true;
+    }
+    return value as T;
+  };
+}
+
+/**
+ * The API's configuration, each value read from the environment when a route first uses it (then kept).
+ * Every route is its own function, configured with only the variables that route reads
+ * (control-plane/constructs/api.ts): reading them all up front would fail the routes that lack the others.
+ * A value a route does need and does not have still fails with MissingConfigurationError.
+ */
+export function apiConfig(): ApiConfig {
+  const ttl = once(readTtlBounds);
+  const readers: { [K in keyof ApiConfig]: () => ApiConfig[K] } = {
+    tableName: () => getStringFromEnv('TABLE_NAME'),
+    idempotencyTableName: () => getStringFromEnv('IDEMPOTENCY_TABLE_NAME'),
+    stateMachineArn: () => getStringFromEnv('STATE_MACHINE_ARN'),
+    schedulerRoleArn: () => getStringFromEnv('SCHEDULER_ROLE_ARN'),
+    scheduleGroup: () => getStringFromEnv('SCHEDULE_GROUP'),
+    blueprintName: () => getStringFromEnv('BLUEPRINT_NAME'),
+    blueprintVersion: () => getStringFromEnv('BLUEPRINT_VERSION'),
+    defaultImageUri: () => getStringFromEnv('DEFAULT_IMAGE_URI'),
+    defaultTtlMinutes: () => ttl().defaultTtlMinutes,
+    minTtlMinutes: () => ttl().minTtlMinutes,
+    maxTtlMinutes: () => ttl().maxTtlMinutes,
+    maxLifetimeMinutes: () => positiveInteger('MAX_LIFETIME_MINUTES', 10080),
+    maxActivePerOwner: () => positiveInteger('MAX_ACTIVE_PER_OWNER', 3),
+    regionCapacity: () => positiveInteger('REGION_CAPACITY', 5),
+  };
+  const config = {};
+  for (const [key, read] of Object.entries(readers)) {
+    Object.defineProperty(config, key, { enumerable: true, get: once(read) });
+  }
+  return config as ApiConfig;
 }

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
 import { REPO_ROOT } from '../../local/lambda-runtime.js';
 import { isListening } from '../../local/loopback.js';
@@ -75,6 +77,13 @@ describe('local launcher stop and restart', () => {
       expect(await isListening(host, apiPort)).toBe(false);
       expect(await isListening(host, first.listenerPort)).toBe(false);
     }
+    // The environment really was in flight: its record says so, and its execution died with the process.
+    const dynamo = new DynamoDBClient(emulatorClientConfig(emulator.endpoint));
+    const table = (await dynamo.send(new ListTablesCommand({}))).TableNames?.find((n) =>
+      n.includes('RegistryEnvironments'),
+    );
+    const record = await dynamo.send(new GetItemCommand({ TableName: table, Key: { id: { S: inFlightId } } }));
+    expect(['CREATING', 'VALIDATING']).toContain(record.Item?.status?.S);
     expect(dueUrls).toHaveLength(2);
     for (const url of dueUrls) expect(await urlListening(url)).toBe(false);
 

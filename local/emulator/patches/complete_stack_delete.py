@@ -9,8 +9,6 @@ VPC's own delete then failed on the leftovers, silently: a parent reported DELET
 child's VPC and the ECS cluster remained. A stack whose deletion did fail vanished from DescribeStacks (and the
 DeleteStack call returned an error) instead of staying DELETE_FAILED for a retry.
 """
-
-
 from moto.elbv2.exceptions import ListenerNotFoundError
 
 

@@ -23,7 +23,10 @@ def apply():
 
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
-        optional = lambda name: str(props[name]) if props.get(name) is not None else None  # noqa: E731
+
+        def optional(name):
+            return str(props[name]) if props.get(name) is not None else None
+
         return ecs_backends[account_id][region_name].register_task_definition(
             family=props.get("Family", resource_name),
             container_definitions=_string_environment(
