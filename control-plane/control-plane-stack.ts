@@ -58,7 +58,7 @@ export class ControlPlaneStack extends Stack {
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
     // The sweeper recreates lost schedules and deletes stacks that have no live record.
-    this.expiry.allowManageSchedules(this.expiry.sweeper);
+    this.expiry.allowManageSchedules(this.expiry.sweeper, ['GetSchedule', 'CreateSchedule']);
     this.expiry.sweeper
       .usePassRole('CFN_ROLE_ARN', this.cloudFormationRole.role, 'cloudformation.amazonaws.com')
       .allow(['cloudformation:ListStacks'], ['*'], 'ListStacks does not support resource-level permissions.')

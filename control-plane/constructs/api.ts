@@ -79,9 +79,10 @@ export class EnvironmentsApi extends Construct {
       f
         .withEnv('DEFAULT_TTL_MINUTES', props.ttl.defaultMinutes)
         .withEnv('MIN_TTL_MINUTES', props.ttl.minMinutes)
-        .withEnv('MAX_TTL_MINUTES', props.ttl.maxMinutes)
-        .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
+        .withEnv('MAX_TTL_MINUTES', props.ttl.maxMinutes);
 
+    // Each route gets exactly what its code reads (functions/shared/api-config.ts reads a value when it is used);
+    // test/cdk/function-contract.test.ts runs every handler with only its function's variables and permissions.
     const create = withTtl(fn('CreateFunction', 'create-environment.ts', 'POST /environments'))
       .useTable(registry.table)
       .useIdempotencyTable(registry.idempotencyTable)
@@ -90,17 +91,32 @@ export class EnvironmentsApi extends Construct {
       .withEnv('MAX_ACTIVE_PER_OWNER', props.maxActivePerOwner)
       .withEnv('REGION_CAPACITY', props.regionCapacity)
       .withEnv('BLUEPRINT_NAME', props.blueprints.blueprintName)
-      .withEnv('BLUEPRINT_VERSION', props.blueprints.version);
-    expiry.allowManageSchedules(create);
+      .withEnv('BLUEPRINT_VERSION', props.blueprints.version)
+      // The capacity check counts the region's VPCs and egress-only internet gateways.
+      .allow(
+        ['ec2:DescribeVpcs', 'ec2:DescribeEgressOnlyInternetGateways'],
+        ['*'],
+        'EC2 Describe* calls do not support resource-level permissions; the capacity check counts every VPC and ' +
+          'egress-only internet gateway of the region.',
+      );
+    // The expiry schedule is created with the environment, and deleted again when the creation fails.
+    expiry.allowManageSchedules(create, ['CreateSchedule', 'DeleteSchedule']);
+
     const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
     const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
+
     const remove = fn('DeleteFunction', 'delete-environment.ts', 'DELETE /environments/{id}')
       .useTable(registry.table)
-      .useStateMachine(stateMachine);
-    const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}')).useTable(
-      registry.table,
-    );
-    expiry.allowManageSchedules(update);
+      .useStateMachine(stateMachine)
+      // Read with SCHEDULE_GROUP to address the schedule; a delete never passes the role (no PassRole).
+      .withEnv('SCHEDULER_ROLE_ARN', expiry.schedulerRole.roleArn);
+    expiry.allowDeleteSchedules(remove);
+
+    const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'))
+      .useTable(registry.table)
+      .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
+    // The schedule moves to the new expiry, or is created again when it is gone.
+    expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
     this.functions = { create, get, list, delete: remove, update };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });

@@ -11,6 +11,9 @@ import type { Registry } from './registry.js';
 
 const SCHEDULES_REASON = "Only the environments' expiry schedules in this group; the wildcard is the environment id.";
 
+/** What a function may do with the expiry schedules (each one an IAM action of EventBridge Scheduler). */
+export type ScheduleAction = 'CreateSchedule' | 'UpdateSchedule' | 'GetSchedule' | 'DeleteSchedule';
+
 export interface ExpiryProps {
   readonly registry: Registry;
   /** The state machine the expiry schedules (and the sweeper) start a teardown on. */
@@ -35,10 +38,13 @@ export class Expiry extends Construct {
   /** Assumed by EventBridge Scheduler to start executions of the state machine. */
   readonly schedulerRole: Role;
   readonly sweeper: HouseFunction;
+  /** The state machine every expiry schedule starts. */
+  private readonly stateMachine: IStateMachine;
 
   constructor(scope: Construct, id: string, props: ExpiryProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.stateMachine = props.stateMachine;
     this.scheduleGroup = new ScheduleGroup(this, 'Group', {});
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -74,12 +80,16 @@ export class Expiry extends Construct {
     });
   }
 
-  /** Lets `fn` create, change and delete expiry schedules (SCHEDULE_GROUP, SCHEDULER_ROLE_ARN, PassRole). */
-  allowManageSchedules(fn: HouseFunction): void {
+  /**
+   * Lets `fn` create, change or read expiry schedules with exactly `actions`: SCHEDULE_GROUP, and what a schedule's
+   * target is made of (STATE_MACHINE_ARN, SCHEDULER_ROLE_ARN with PassRole to Scheduler).
+   */
+  allowManageSchedules(fn: HouseFunction, actions: readonly ScheduleAction[]): void {
     fn.withEnv('SCHEDULE_GROUP', this.scheduleGroup.scheduleGroupName)
+      .withEnv('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn)
       .usePassRole('SCHEDULER_ROLE_ARN', this.schedulerRole, 'scheduler.amazonaws.com')
       .allow(
-        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+        actions.map((action) => `scheduler:${action}`),
         [this.schedulesArn],
         SCHEDULES_REASON,
       );

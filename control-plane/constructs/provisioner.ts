@@ -238,8 +238,6 @@ export class Provisioner extends Construct {
     const createStack = fn('CreateStackFunction', 'create-stack.ts', 'Creates the environment stack from the blueprint')
       .useTable(registry.table)
       .withEnv('BLUEPRINT_BASE_URL', blueprints.baseUrl)
-      .withEnv('BLUEPRINT_NAME', blueprints.blueprintName)
-      .withEnv('BLUEPRINT_VERSION', blueprints.version)
       .withEnv('STACK_TIMEOUT_MINUTES', props.stackTimeoutMinutes)
       .usePassRole('CFN_ROLE_ARN', cloudFormationRole, 'cloudformation.amazonaws.com')
       .allow(
@@ -263,24 +261,17 @@ export class Provisioner extends Construct {
     )
       .useTable(registry.table)
       .withEnv('LISTENER_PORT', 80)
-      .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResources'], [stacksArn], STACKS_REASON)
-      // Describe calls of EC2, ELB and ECS do not support resource-level permissions.
+      // EC2 and ELB describe calls do not support resource-level permissions.
       .allow(
-        [
-          'ec2:DescribeVpcs',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeRouteTables',
-          'ec2:DescribeEgressOnlyInternetGateways',
-          'ec2:DescribeNetworkInterfaces',
-          'elasticloadbalancing:DescribeLoadBalancers',
-          'elasticloadbalancing:DescribeListeners',
-          'elasticloadbalancing:DescribeTargetHealth',
-          'ecs:ListTasks',
-          'ecs:DescribeTasks',
-          'ecs:DescribeServices',
-        ],
+        ['ec2:DescribeVpcs', 'ec2:DescribeRouteTables', 'elasticloadbalancing:DescribeLoadBalancers'],
         ['*'],
-        'EC2, ELB and ECS describe/list calls do not support resource-level permissions.',
+        'EC2 and ELB describe calls do not support resource-level permissions.',
+      )
+      // The blueprint names an environment's cluster after the environment (env-<id>).
+      .allow(
+        ['ecs:DescribeServices'],
+        [Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: 'env-*/*' })],
+        "Only services of the environments' clusters; the wildcards are the environment id and the service name.",
       );
 
     const recordFailure = fn(

@@ -42,12 +42,12 @@ export function readTtlBounds(): TtlBounds {
 }
 
 function once<T>(read: () => T): () => T {
-  let read_ = false;
+  let done = false;
   let value: T | undefined;
   return () => {
-    if (!read_) {
+    if (!done) {
       value = read();
-      read_ = true;
+      done = true;
     }
     return value as T;
   };
@@ -78,7 +78,7 @@ export function apiConfig(): ApiConfig {
     regionCapacity: () => positiveInteger('REGION_CAPACITY', 5),
   };
   const config = {};
-  for (const [key, read] of Object.entries(readers)) {
+  for (const [key, read] of Object.entries<() => unknown>(readers)) {
     Object.defineProperty(config, key, { enumerable: true, get: once(read) });
   }
   return config as ApiConfig;
