@@ -111,7 +111,7 @@ export class Provisioner extends Construct {
     const ready = new Succeed(this, 'Ready', { stateName: 'Ready' });
     const superseded = new Succeed(this, 'Superseded', {
       stateName: 'Superseded',
-      comment: 'The environment was deleted while provisioning; its teardown owns it now.',
+      comment: 'Another execution owns the environment now (deleted while provisioning, or an overlapping teardown).',
     });
     const tornDown = new Succeed(this, 'TornDown', { stateName: 'TornDown' });
     const teardownFailed = new Fail(this, 'TeardownFailed', {
@@ -129,10 +129,20 @@ export class Provisioner extends Construct {
     ).next(teardownFailed);
     const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.error' };
 
-    const startTeardown = task('StartTeardown', handlers.startTeardown, { environmentId }, '$.teardown').addCatch(
-      recordTeardownFailure,
-      catchToTeardownFailure,
-    );
+    // Teardowns can overlap (expiry schedule, API DELETE, sweeper): a lost conditional write is retried on fresh
+    // state, and a teardown that finds the environment already settled by another one ends as Superseded.
+    const conflictRetry = {
+      errors: ['ConflictError'],
+      interval: Duration.seconds(1),
+      maxAttempts: 3,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    };
+    const teardownCatchConflict = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
+    const startTeardown = task('StartTeardown', handlers.startTeardown, { environmentId }, '$.teardown')
+      .addRetry(conflictRetry)
+      .addCatch(superseded, teardownCatchConflict)
+      .addCatch(recordTeardownFailure, catchToTeardownFailure);
     const waitForDelete = new Wait(this, 'WaitForDelete', { stateName: 'WaitForDelete', time: poll });
     const checkDelete = task(
       'CheckDelete',
@@ -141,6 +151,7 @@ export class Provisioner extends Construct {
       '$.check',
     ).addCatch(recordTeardownFailure, catchToTeardownFailure);
     const finishTeardown = task('FinishTeardown', handlers.finishTeardown, { environmentId }, '$.finish')
+      .addRetry(conflictRetry)
       .addRetry({
         errors: ['ResourcesRemainError'],
         interval: Duration.seconds(30),
@@ -149,6 +160,7 @@ export class Provisioner extends Construct {
         maxDelay: Duration.minutes(5),
         jitterStrategy: JitterType.FULL,
       })
+      .addCatch(superseded, teardownCatchConflict)
       .addCatch(recordTeardownFailure, catchToTeardownFailure);
     const deleteDone = new Choice(this, 'DeleteDone?', { stateName: 'DeleteDone?' })
       .when(Condition.stringEquals('$.check.state', 'IN_PROGRESS'), waitForDelete)

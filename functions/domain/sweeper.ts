@@ -144,7 +144,10 @@ type RepairAction = 'expired' | 'restarted' | 'schedulesRecreated' | 'stuck';
 async function repairEnvironment(deps: SweeperDeps, environment: Environment): Promise<RepairAction | undefined> {
   const now = deps.clock.now();
   const { id, status } = environment;
-  if (Date.parse(environment.expiresAt) < now.getTime() && status !== 'DELETING') {
+  // The expiry schedule fires at expiresAt; the sweeper only takes over once it is clearly overdue, so the two do
+  // not start competing teardowns.
+  const overdue = now.getTime() - Date.parse(environment.expiresAt) > minutes(deps.config.graceMinutes ?? 2);
+  if (overdue && status !== 'DELETING') {
     const deleting = await deps.registry.update(environment, { status: 'DELETING' }, [status]);
     const executionArn = await deps.startWorkflow({ action: 'teardown', environmentId: id, reason: 'expired' });
     await deps.registry.update(deleting, { executionArn }, ['DELETING']);

@@ -1,9 +1,9 @@
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { Environment, EnvironmentStatus, TeardownReceipt } from '../schemas/environment.js';
+import { type Environment, type EnvironmentStatus, FINAL_STATUSES, type TeardownReceipt } from '../schemas/environment.js';
 import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
 import type { Clock } from '../shared/clients.js';
-import { ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
+import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { TAG_ENVIRONMENT_ID } from './provisioning.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';
@@ -54,6 +54,10 @@ function receipt(environment: Environment, now: Date, changes: Partial<TeardownR
  */
 export async function startTeardown(deps: StartTeardownDeps, environmentId: string): Promise<StartTeardownResult> {
   let environment = await loadEnvironment(deps.registry, environmentId);
+  if (FINAL_STATUSES.includes(environment.status)) {
+    // Another teardown (schedule, API DELETE or sweeper) already finished it.
+    throw new ConflictError(`environment ${environmentId} is already ${environment.status}`);
+  }
   const attempt = (environment.teardown?.attempts ?? 0) + 1;
   if (attempt > deps.config.maxAttempts) {
     throw new StackOperationFailedError(
@@ -113,6 +117,8 @@ const MAX_NAMED = 10;
  */
 export async function finishTeardown(deps: FinishTeardownDeps, environmentId: string): Promise<FinishTeardownResult> {
   const environment = await loadEnvironment(deps.registry, environmentId);
+  // Two teardowns can overlap (expiry schedule and API DELETE): the one that finished first settled it.
+  if (environment.status === 'DELETED' || environment.status === 'FAILED') return { status: environment.status };
   const remaining = await taggedResources(deps.tagging, environmentId);
   const now = deps.clock.now();
   const stack = environment.stackId ? await describeStack(deps.cfn, environment.stackId) : undefined;

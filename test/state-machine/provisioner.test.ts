@@ -315,6 +315,24 @@ describe('teardown', () => {
     expect(run.error?.message).toMatch(/vpc\/vpc-1/);
   });
 
+  it('ends Superseded, not failed, when an overlapping teardown already settled the environment', async () => {
+    const run = await execute(
+      { action: 'teardown', environmentId, reason: 'expired' },
+      {
+        ...teardownOk,
+        StartTeardown: () => {
+          throw named('ConflictError', `environment ${environmentId} is already DELETED`);
+        },
+        RecordTeardownFailure: () => ({ status: 'FAILED' }),
+      },
+    );
+
+    expect(run.calls.filter((c) => c.state === 'StartTeardown')).toHaveLength(4); // first try + 3 conflict retries
+    expect(run.path.at(-1)).toBe('Superseded');
+    expect(run.calls.some((c) => c.state === 'RecordTeardownFailure')).toBe(false);
+    expect(run.error).toBeUndefined();
+  });
+
   it('retries FinishTeardown while resources remain before giving up', async () => {
     const run = await execute(
       { action: 'teardown', environmentId },

@@ -51,6 +51,12 @@ function setup(...environments: Environment[]) {
   return { registry, deps, started, schedules, created, logger };
 }
 
+/** Marks the environments' expiry schedules as present. */
+function schedulesExist(deps: SweeperDeps, ...ids: string[]) {
+  const exists = deps.expiry.exists;
+  deps.expiry.exists = async (id) => ids.includes(id) || exists(id);
+}
+
 const stack = (name: string, extra: Partial<StackSummary> = {}): StackSummary => ({
   StackName: name,
   StackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/1`,
@@ -71,9 +77,19 @@ beforeEach(() => {
 });
 
 describe('sweep', () => {
-  it('marks an expired environment DELETING and starts its teardown with reason expired', async () => {
+  it('leaves an environment that expired moments ago to its expiry schedule (no competing teardown)', async () => {
     const { registry, deps, started } = setup(
-      env('env-aaaaaaaaaaa1', { status: 'READY', expiresAt: '2026-11-25T11:59:59.000Z' }),
+      env('env-aaaaaaaaaaa1', { status: 'READY', expiresAt: '2026-11-25T11:59:00.000Z' }),
+    );
+    schedulesExist(deps, 'env-aaaaaaaaaaa1');
+    expect(await sweep(deps)).toMatchObject({ expired: 0, restarted: 0 });
+    expect(started).toEqual([]);
+    expect(registry.stored('env-aaaaaaaaaaa1').status).toBe('READY');
+  });
+
+  it('marks an overdue environment DELETING and starts its teardown with reason expired', async () => {
+    const { registry, deps, started } = setup(
+      env('env-aaaaaaaaaaa1', { status: 'READY', expiresAt: '2026-11-25T11:57:59.000Z' }),
     );
     const summary = await sweep(deps);
     expect(summary).toMatchObject({ scanned: 1, expired: 1, restarted: 0, errors: 0 });

@@ -153,6 +153,14 @@ describe('finishTeardown', () => {
     });
   });
 
+  it('settles as the finished state when an overlapping teardown already ended the environment', async () => {
+    const { registry, finish } = setup({ status: 'DELETED' });
+    const before = registry.stored(ID);
+    await expect(finishTeardown(finish, ID)).resolves.toEqual({ status: 'DELETED' });
+    expect(registry.stored(ID)).toEqual(before);
+    expect(taggingMock.commandCalls(GetResourcesCommand)).toHaveLength(0);
+  });
+
   it('ends FAILED, not DELETED, when provisioning had failed', async () => {
     const { registry, finish } = setup({ status: 'DELETING', failureReason: 'validation failed: http-ipv6 failed' });
     stackIs('DELETE_COMPLETE');
