@@ -1,6 +1,11 @@
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import { type Environment, type EnvironmentStatus, FINAL_STATUSES, type TeardownReceipt } from '../schemas/environment.js';
+import {
+  type Environment,
+  type EnvironmentStatus,
+  FINAL_STATUSES,
+  type TeardownReceipt,
+} from '../schemas/environment.js';
 import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
 import type { Clock } from '../shared/clients.js';
 import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
