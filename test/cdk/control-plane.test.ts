@@ -150,13 +150,7 @@ describe('Lambda functions', () => {
       ].sort(),
     );
     expect(envOf('functions/workflow/create-stack.ts')).toEqual(
-      expect.arrayContaining([
-        'BLUEPRINT_BASE_URL',
-        'BLUEPRINT_NAME',
-        'BLUEPRINT_VERSION',
-        'CFN_ROLE_ARN',
-        'TABLE_NAME',
-      ]),
+      expect.arrayContaining(['BLUEPRINT_BASE_URL', 'CFN_ROLE_ARN', 'STACK_TIMEOUT_MINUTES', 'TABLE_NAME']),
     );
     expect(envOf('functions/workflow/create-stack.ts')).not.toContain('STATE_MACHINE_ARN');
     expect(envOf('functions/workflow/validate-environment.ts')).toContain('IPV6_PROBER_FUNCTION');
@@ -198,17 +192,17 @@ describe('CloudFormation role', () => {
 
   it('is passed (only to CloudFormation) by the functions that create and delete stacks', () => {
     const cfnRoleId = ofType('AWS::IAM::Role').find(([id]) => id.startsWith('CloudFormationRole'))?.[0];
-    const passers = lambdaRoleIds().filter((roleId) =>
-      statementsOfRole(roleId).some(
-        (s) => actionsOf(s).includes('iam:PassRole') && JSON.stringify(s.Resource).includes(`"${cfnRoleId}"`),
-      ),
-    );
+    const passesCfnRole = (s: Statement) =>
+      actionsOf(s).includes('iam:PassRole') && JSON.stringify(s.Resource).includes(`"${cfnRoleId}"`);
+    const passers = lambdaRoleIds().filter((roleId) => statementsOfRole(roleId).some(passesCfnRole));
     expect(passers.sort()).toEqual([
+      // The sweeper deletes orphan stacks.
+      expect.stringMatching(/^ExpirySweeperRole/),
       expect.stringMatching(/^ProvisionerCreateStackFunctionRole/),
       expect.stringMatching(/^ProvisionerStartTeardownFunctionRole/),
     ]);
     for (const roleId of passers) {
-      const pass = statementsOfRole(roleId).find((s) => actionsOf(s).includes('iam:PassRole'));
+      const pass = statementsOfRole(roleId).find(passesCfnRole);
       expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
     }
   });

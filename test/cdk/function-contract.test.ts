@@ -1,0 +1,505 @@
+import { Resolver } from 'node:dns/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import {
+  CreateStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ListStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REPO_ROOT } from '../../control-plane/config.js';
+import { HANDLER_ENTRY_METADATA } from '../../control-plane/constructs/house-function.js';
+import type { Environment } from '../../functions/schemas/environment.js';
+import { anEnvironment } from '../fixtures/workflow/fakes.js';
+import { ALICE, lambdaContext as apiContext, apiEvent } from '../unit/api/support/events.js';
+import { lambdaContext as taskContext } from '../unit/workflow/lambda-context.js';
+import { FakeAws, notFound, stackIdOf } from './support/fake-aws.js';
+import { iamRequestsOf } from './support/sdk-requests.js';
+import {
+  intrinsicResolver,
+  isAllowed,
+  type Statement,
+  statementsOfRole,
+  type TemplateResources,
+} from './support/template-iam.js';
+import { buildControlPlane } from './synth.js';
+
+/**
+ * The contract between each deployed function and its code. Locally every handler runs in one process with every
+ * variable set; on AWS each function has only its own variables and its own role. Here every function of the
+ * synthesized stack runs its handler, freshly imported, with exactly its own variables, every SDK call answered by
+ * a mock, and then: it read (through functions/shared/env.ts) no variable its function lacks, every call it made is
+ * allowed by its role's policies (action, resource, iam:PassRole), and every variable it is given is read.
+ */
+
+/** A deployed function: its handler entry, its variables (intrinsics resolved) and its role's statements. */
+interface DeployedFunction {
+  readonly entry: string;
+  readonly variables: Record<string, string>;
+  readonly statements: readonly Statement[];
+}
+
+/** What the house function sets for the runtime and libraries (not read through env.ts). */
+const RUNTIME_SETTINGS = /^(POWERTOOLS_|NODE_OPTIONS$)/;
+
+/** Added to a function's own variables, as Lambda would (region, credentials), and to keep Powertools quiet. */
+const LAMBDA_RUNTIME_VARIABLES = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+const ID = 'env-3k9x0q2m7ab1';
+const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+const executionOf = (stateMachineArn: string | undefined, name: string) =>
+  `${String(stateMachineArn).replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** A registry record of ALICE's, created half an hour ago, expiring in an hour. */
+function record(overrides: Partial<Environment> = {}): Environment {
+  const at = minutesFromNow(-30);
+  return anEnvironment({ owner: ALICE, createdAt: at, updatedAt: at, expiresAt: minutesFromNow(60), ...overrides });
+}
+
+interface Scenario {
+  readonly name: string;
+  /** Puts what the path needs into the fake account and returns the handler's event. */
+  readonly prepare: (aws: FakeAws, variables: Record<string, string>) => unknown;
+  /** SDK commands the path must send: proof that the handler went through it. */
+  readonly sends: readonly string[];
+  /** The handler's answer on that path. */
+  readonly assess: (result: unknown) => void;
+}
+
+const answers = (statusCode: number) => (result: unknown) => {
+  const response = result as APIGatewayProxyResult;
+  expect(response.statusCode, response.body).toBe(statusCode);
+};
+
+let prober: Server;
+let proberUrl = '';
+
+/** One or more paths through each handler; every function with a handler entry must have one. */
+const SCENARIOS: Record<string, readonly Scenario[]> = {
+  'functions/api/create-environment.ts': [
+    {
+      name: 'POST with an Idempotency-Key creates the record, the expiry schedule and the execution',
+      prepare: () =>
+        apiEvent({
+          method: 'POST',
+          resource: '/environments',
+          body: { name: 'demo', ttlMinutes: 60 },
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'request-0001' },
+        }),
+      sends: [
+        'PutItemCommand',
+        'QueryCommand',
+        'DescribeVpcsCommand',
+        'DescribeEgressOnlyInternetGatewaysCommand',
+        'PutCommand',
+        'CreateScheduleCommand',
+        'StartExecutionCommand',
+        'UpdateCommand',
+      ],
+      assess: answers(202),
+    },
+  ],
+  'functions/api/get-environment.ts': [
+    {
+      name: 'GET answers with the record',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'GET', resource: '/environments/{id}', id: ID });
+      },
+      sends: ['GetCommand'],
+      assess: answers(200),
+    },
+  ],
+  'functions/api/list-environments.ts': [
+    {
+      name: "GET lists the caller's environments",
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'GET', resource: '/environments', query: { limit: '10' } });
+      },
+      sends: ['QueryCommand'],
+      assess: answers(200),
+    },
+  ],
+  'functions/api/delete-environment.ts': [
+    {
+      name: 'DELETE starts the teardown and deletes the expiry schedule',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'DELETE', resource: '/environments/{id}', id: ID });
+      },
+      sends: ['GetCommand', 'UpdateCommand', 'StartExecutionCommand', 'DeleteScheduleCommand'],
+      assess: answers(202),
+    },
+  ],
+  'functions/api/update-environment.ts': [
+    {
+      name: 'PATCH moves the expiry schedule',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'PATCH', resource: '/environments/{id}', id: ID, body: { ttlMinutes: 120 } });
+      },
+      sends: ['GetCommand', 'UpdateCommand', 'UpdateScheduleCommand'],
+      assess: answers(200),
+    },
+    {
+      name: 'PATCH recreates an expiry schedule that is gone',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        aws
+          .stub('SchedulerClient')
+          .on(UpdateScheduleCommand)
+          .rejects(notFound('ResourceNotFoundException', 'Schedule not found'));
+        return apiEvent({ method: 'PATCH', resource: '/environments/{id}', id: ID, body: { ttlMinutes: 120 } });
+      },
+      sends: ['UpdateScheduleCommand', 'CreateScheduleCommand'],
+      assess: answers(200),
+    },
+  ],
+  'functions/workflow/create-stack.ts': [
+    {
+      name: 'CreateStack starts the stack with the CloudFormation role',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'CREATING' }));
+        return { environmentId: ID };
+      },
+      sends: ['GetCommand', 'CreateStackCommand', 'UpdateCommand'],
+      assess: (result) => expect(result).toEqual({ stackId: stackIdOf(`dsenv-${ID}`), stackName: `dsenv-${ID}` }),
+    },
+    {
+      name: 'a resumed CreateStack takes the stack that already exists',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'CREATING' }));
+        aws
+          .stub('CloudFormationClient')
+          .on(CreateStackCommand)
+          .rejects(notFound('AlreadyExistsException', 'Stack already exists'));
+        return { environmentId: ID };
+      },
+      sends: ['CreateStackCommand', 'DescribeStacksCommand'],
+      assess: (result) => expect(result).toMatchObject({ stackName: `dsenv-${ID}` }),
+    },
+  ],
+  'functions/workflow/check-stack.ts': [
+    {
+      name: 'CheckCreate stores the outputs of a CREATE_COMPLETE stack',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'CREATING', stackId: stackIdOf(`dsenv-${ID}`) }));
+        return { environmentId: ID, operation: 'create' };
+      },
+      sends: ['GetCommand', 'DescribeStacksCommand', 'UpdateCommand'],
+      assess: (result) => expect(result).toMatchObject({ state: 'COMPLETE' }),
+    },
+    {
+      name: 'CheckCreate reads the failed events of a rolled-back stack',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'CREATING', stackId: stackIdOf(`dsenv-${ID}`) }));
+        aws
+          .stub('CloudFormationClient')
+          .on(DescribeStacksCommand)
+          .resolves({ Stacks: [aws.stack(`dsenv-${ID}`, 'ROLLBACK_COMPLETE')] })
+          .on(DescribeStackEventsCommand)
+          .resolves({
+            StackEvents: [
+              {
+                StackId: stackIdOf(`dsenv-${ID}`),
+                StackName: `dsenv-${ID}`,
+                EventId: 'e-1',
+                LogicalResourceId: 'Vpc',
+                ResourceType: 'AWS::EC2::VPC',
+                ResourceStatus: 'CREATE_FAILED',
+                ResourceStatusReason: 'The maximum number of VPCs has been reached.',
+                Timestamp: new Date(),
+              },
+            ],
+          });
+        return { environmentId: ID, operation: 'create' };
+      },
+      sends: ['DescribeStacksCommand', 'DescribeStackEventsCommand'],
+      assess: (result) => expect(result).toMatchObject({ state: 'FAILED', reason: expect.stringContaining('VPCs') }),
+    },
+    {
+      name: 'CheckDelete reports a stack being deleted',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'DELETING', stackId: stackIdOf(`dsenv-${ID}`) }));
+        aws
+          .stub('CloudFormationClient')
+          .on(DescribeStacksCommand)
+          .resolves({ Stacks: [aws.stack(`dsenv-${ID}`, 'DELETE_IN_PROGRESS')] });
+        return { environmentId: ID, operation: 'delete' };
+      },
+      sends: ['DescribeStacksCommand'],
+      assess: (result) => expect(result).toMatchObject({ state: 'IN_PROGRESS' }),
+    },
+  ],
+  'functions/workflow/validate-environment.ts': [
+    {
+      name: 'Validate runs the network checks and probes IPv6 through the prober function',
+      prepare: (aws) => {
+        aws.records.set(
+          ID,
+          record({
+            status: 'CREATING',
+            stackId: stackIdOf(`dsenv-${ID}`),
+            outputs: {
+              publicUri: `${ID}-alb-123.us-east-1.elb.amazonaws.com`,
+              vpcId: 'vpc-0abc',
+              privateSubnetIds: ['subnet-priv1'],
+              loadBalancerArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${ID}-alb/abc`,
+              clusterName: ID,
+              serviceName: `${ID}-service`,
+            },
+          }),
+        );
+        // The load balancer's name has an AAAA record only: every HTTP probe goes through the IPv6 prober.
+        vi.spyOn(Resolver.prototype, 'resolve4').mockRejectedValue(
+          Object.assign(new Error('queryA ENODATA'), { code: 'ENODATA' }),
+        );
+        vi.spyOn(Resolver.prototype, 'resolve6').mockResolvedValue(['2001:db8::10'] as never);
+        return { environmentId: ID };
+      },
+      sends: [
+        'GetCommand',
+        'UpdateCommand',
+        'DescribeVpcsCommand',
+        'DescribeRouteTablesCommand',
+        'DescribeLoadBalancersCommand',
+        'DescribeServicesCommand',
+        'InvokeCommand',
+      ],
+      assess: (result) => expect(result).toMatchObject({ passed: expect.any(Boolean) }),
+    },
+  ],
+  'functions/workflow/record-failure.ts': [
+    {
+      name: 'RecordCreateFailure stores the reason',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'CREATING' }));
+        return { environmentId: ID, stage: 'create', reason: 'Vpc CREATE_FAILED: limit' };
+      },
+      sends: ['GetCommand', 'UpdateCommand'],
+      assess: (result) => expect(result).toMatchObject({ failureReason: expect.stringContaining('limit') }),
+    },
+  ],
+  'functions/workflow/start-teardown.ts': [
+    {
+      name: 'StartTeardown deletes the expiry schedule and the stack with the CloudFormation role',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY', stackId: stackIdOf(`dsenv-${ID}`) }));
+        return { environmentId: ID };
+      },
+      sends: ['UpdateCommand', 'DeleteScheduleCommand', 'DescribeStacksCommand', 'DeleteStackCommand'],
+      assess: (result) => expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' }),
+    },
+  ],
+  'functions/workflow/finish-teardown.ts': [
+    {
+      name: 'FinishTeardown finds nothing tagged and records DELETED',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'DELETING', stackId: stackIdOf(`dsenv-${ID}`) }));
+        aws
+          .stub('CloudFormationClient')
+          .on(DescribeStacksCommand)
+          .resolves({ Stacks: [aws.stack(`dsenv-${ID}`, 'DELETE_COMPLETE')] });
+        return { environmentId: ID };
+      },
+      sends: ['GetResourcesCommand', 'DescribeStacksCommand', 'UpdateCommand'],
+      assess: (result) => expect(result).toEqual({ status: 'DELETED' }),
+    },
+  ],
+  'functions/workflow/sweeper.ts': [
+    {
+      name: 'the sweeper tears down, restarts, recreates a schedule and deletes an orphan stack',
+      prepare: (aws, variables) => {
+        const machine = variables.STATE_MACHINE_ARN;
+        const longAgo = minutesFromNow(-600);
+        aws.records.set('env-expired00001', record({ id: 'env-expired00001', status: 'READY', expiresAt: longAgo }));
+        aws.records.set('env-noschedule01', record({ id: 'env-noschedule01', status: 'READY' }));
+        aws.records.set(
+          'env-lostexec0001',
+          record({
+            id: 'env-lostexec0001',
+            status: 'CREATING',
+            updatedAt: longAgo,
+            executionArn: executionOf(machine, 'env-lostexec0001-provision-1'),
+          }),
+        );
+        aws
+          .stub('SchedulerClient')
+          .on(GetScheduleCommand)
+          .rejects(notFound('ResourceNotFoundException', 'Schedule not found'));
+        aws.stub('SFNClient').on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
+        aws
+          .stub('CloudFormationClient')
+          .on(ListStacksCommand)
+          .resolves({
+            StackSummaries: [
+              {
+                StackId: stackIdOf('dsenv-env-orphan000001'),
+                StackName: 'dsenv-env-orphan000001',
+                StackStatus: 'CREATE_COMPLETE',
+                CreationTime: new Date(),
+              },
+            ],
+          });
+        return { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+      },
+      sends: [
+        'QueryCommand',
+        'UpdateCommand',
+        'StartExecutionCommand',
+        'GetScheduleCommand',
+        'CreateScheduleCommand',
+        'DescribeExecutionCommand',
+        'ListStacksCommand',
+        'DeleteStackCommand',
+      ],
+      assess: (result) =>
+        expect(result).toMatchObject({
+          expired: 1,
+          restarted: 1,
+          schedulesRecreated: 1,
+          orphanStacksDeleted: 1,
+          errors: 0,
+        }),
+    },
+  ],
+  'functions/workflow/ipv6-prober.ts': [
+    {
+      name: 'the prober fetches a URL over the family asked for',
+      prepare: () => ({ url: proberUrl, family: 4, timeoutMs: 5_000 }),
+      sends: [],
+      assess: (result) => expect(result).toMatchObject({ ok: true, statusCode: 200, remoteFamily: 'IPv4' }),
+    },
+  ],
+};
+
+/** `process.env` for one run: exactly `values`, remembering every name read through functions/shared/env.ts. */
+function recordingEnvironment(values: Record<string, string>, reads: Map<string, 'required' | 'optional'>) {
+  const envModule = path.join('functions', 'shared', 'env.ts');
+  return new Proxy(values, {
+    get(target, name, receiver) {
+      if (typeof name === 'string') {
+        const stack = new Error().stack ?? '';
+        if (stack.includes(envModule)) {
+          const how = stack.includes('getOptionalStringFromEnv') ? 'optional' : 'required';
+          if (reads.get(name) !== 'required') reads.set(name, how);
+        }
+      }
+      return Reflect.get(target, name, receiver);
+    },
+  });
+}
+
+interface Run {
+  readonly result?: unknown;
+  readonly error?: Error;
+  readonly reads: Map<string, 'required' | 'optional'>;
+}
+
+/** Imports the handler afresh (its module state built from these variables only) and calls it once. */
+async function run(fn: DeployedFunction, event: unknown): Promise<Run> {
+  const reads = new Map<string, 'required' | 'optional'>();
+  const saved = process.env;
+  process.env = recordingEnvironment({ ...fn.variables, ...LAMBDA_RUNTIME_VARIABLES }, reads);
+  try {
+    vi.resetModules();
+    const module = (await import(path.join(REPO_ROOT, fn.entry))) as {
+      handler: (event: unknown, context: Context) => Promise<unknown>;
+    };
+    const context = fn.entry.startsWith('functions/api/') ? apiContext : taskContext;
+    try {
+      return { result: await module.handler(event, context), reads };
+    } catch (error) {
+      return { error: error as Error, reads };
+    }
+  } finally {
+    process.env = saved;
+    vi.restoreAllMocks();
+  }
+}
+
+let functions: Map<string, DeployedFunction>;
+const aws = new FakeAws();
+
+beforeAll(async () => {
+  const { stack } = buildControlPlane();
+  const { Template } = await import('aws-cdk-lib/assertions');
+  const resources = Template.fromStack(stack).toJSON().Resources as TemplateResources;
+  const resolve = intrinsicResolver(resources);
+  functions = new Map();
+  for (const resource of Object.values(resources)) {
+    const entry = resource.Metadata?.[HANDLER_ENTRY_METADATA];
+    if (resource.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string') continue;
+    const variables = resolve(resource.Properties?.Environment?.Variables ?? {}) as Record<string, string>;
+    const role = resource.Properties?.Role as { 'Fn::GetAtt': [string, string] } | undefined;
+    const roleId = role?.['Fn::GetAtt'][0];
+    if (roleId === undefined) throw new Error(`${entry}: the function has no role of the stack`);
+    functions.set(entry, { entry, variables, statements: statementsOfRole(resources, roleId) });
+  }
+  prober = createServer((_req, res) => res.end('{"status":"ok"}'));
+  await new Promise<void>((resolveListen) => prober.listen(0, '127.0.0.1', resolveListen));
+  proberUrl = `http://127.0.0.1:${(prober.address() as AddressInfo).port}/health`;
+});
+
+afterAll(async () => {
+  await new Promise((resolveClose) => prober?.close(resolveClose));
+  aws.reset();
+});
+
+describe('deployed functions and their code', () => {
+  it('every function with a handler entry has a contract scenario, and every scenario a function', () => {
+    expect([...functions.keys()].sort()).toEqual(Object.keys(SCENARIOS).sort());
+  });
+
+  for (const [entry, scenarios] of Object.entries(SCENARIOS)) {
+    it(`${entry} runs with only its function's variables and permissions, and is given nothing it does not read`, async () => {
+      const fn = functions.get(entry);
+      if (fn === undefined) throw new Error(`no deployed function runs ${entry}`);
+      const readByAny = new Set<string>();
+
+      for (const scenario of scenarios) {
+        // Prepare
+        aws.reset();
+        const event = scenario.prepare(aws, fn.variables);
+
+        // Act
+        const outcome = await run(fn, event);
+
+        // Assess
+        const where = `${entry} — ${scenario.name}`;
+        const missing = [...outcome.reads].filter(([name, how]) => how === 'required' && !(name in fn.variables));
+        expect(
+          missing.map(([name]) => name),
+          `${where}: reads variables its function does not set`,
+        ).toEqual([]);
+        expect(outcome.error, `${where}: ${outcome.error?.name}: ${outcome.error?.message}`).toBeUndefined();
+        const sent = aws.sent();
+        const sentNames = sent.map((s) => s.command);
+        expect(sentNames, `${where}: did not go through its path`).toEqual(expect.arrayContaining([...scenario.sends]));
+        const denied = sent
+          .flatMap(iamRequestsOf)
+          .filter((request) => !isAllowed(fn.statements, request))
+          .map((r) => `${r.action} on ${r.resource}${r.context ? ` ${JSON.stringify(r.context)}` : ''}`);
+        expect([...new Set(denied)], `${where}: calls its role does not allow`).toEqual([]);
+        scenario.assess(outcome.result);
+        for (const name of outcome.reads.keys()) readByAny.add(name);
+      }
+
+      const unread = Object.keys(fn.variables).filter((name) => !RUNTIME_SETTINGS.test(name) && !readByAny.has(name));
+      expect(unread, `${entry}: variables set on its function that its code never reads`).toEqual([]);
+    });
+  }
+});
