@@ -21,6 +21,11 @@ const PrincipalArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|user\/.+|role\/.+)$/, 'must be the ARN of an account root, user or role');
 
+/** A principal a Service Catalog portfolio can be shared with: a user, role or group ARN. */
+const CatalogPrincipalArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(user|role|group)\/.+$/, 'must be the ARN of a user, role or group');
+
 /**
  * Deploy-time configuration of the control plane (`cdk.json` → `context.dsenv`). Every field has the
  * default documented in docs/design.md, so a partial context is completed, and a wrong one fails synth.
@@ -43,6 +48,8 @@ export const ControlPlaneConfig = z
     probeImage: z.string().min(1).optional(),
     /** Principals allowed to invoke the API. Empty: any principal of the account with IAM permission. */
     allowedPrincipals: z.array(PrincipalArn).default([]),
+    /** Principals (users, roles, groups) who may launch the Service Catalog product. Empty: nobody yet. */
+    catalogPrincipals: z.array(CatalogPrincipalArn).default([]),
     maxActivePerOwner: z.number().int().positive().default(3),
     /** Active environments the region (account) may hold at once. */
     regionCapacity: z.number().int().positive().default(5),

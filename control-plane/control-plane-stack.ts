@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { type ControlPlaneConfig, REPO_ROOT } from './config.js';
 import { EnvironmentsApi } from './constructs/api.js';
 import { BlueprintStore } from './constructs/blueprint-store.js';
+import { Catalog } from './constructs/catalog.js';
 import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
 import { HouseFunction } from './constructs/house-function.js';
@@ -27,6 +28,8 @@ export class ControlPlaneStack extends Stack {
   readonly prober: Ipv6Prober;
   readonly expiry: Expiry;
   readonly api: EnvironmentsApi;
+  readonly catalog: Catalog;
+  private probeImageAsset?: DockerImageAsset;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -83,6 +86,22 @@ export class ControlPlaneStack extends Stack {
       logRetention,
     });
 
+    // The same engine behind a Service Catalog product (README, "Service Catalog").
+    this.catalog = new Catalog(this, 'Catalog', {
+      registry: this.registry,
+      stateMachine: this.provisioner.stateMachine,
+      expiry: this.expiry,
+      blueprints: this.blueprints,
+      startTeardown: this.provisioner.functions.startTeardown,
+      defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
+      ttl: config.ttl,
+      maxLifetimeMinutes: config.maxLifetimeMinutes,
+      maxActivePerOwner: config.maxActivePerOwner,
+      regionCapacity: config.regionCapacity,
+      principals: config.catalogPrincipals,
+      logRetention,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the environments API' });
     new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
@@ -91,10 +110,11 @@ export class ControlPlaneStack extends Stack {
 
   /** The probe image built from probe-app/ (staged at synth, built and pushed by `cdk deploy`). */
   private probeImage(): DockerImageAsset {
-    return new DockerImageAsset(this, 'ProbeImage', {
+    this.probeImageAsset ??= new DockerImageAsset(this, 'ProbeImage', {
       directory: path.join(REPO_ROOT, 'probe-app'),
       // Matches the blueprint's task definition (RuntimePlatform X86_64).
       platform: Platform.LINUX_AMD64,
     });
+    return this.probeImageAsset;
   }
 }

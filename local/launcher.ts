@@ -8,6 +8,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { ControlPlaneConfigInput } from '../control-plane/config.js';
+import { REGISTRATION_ENTRY } from '../control-plane/constructs/catalog.js';
 import { createApiGatewayAdapter } from './api-gateway-adapter.js';
 import { createControlPlaneResources, emulatorClientConfig, resolveReferences } from './control-plane-resources.js';
 import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
@@ -15,10 +17,11 @@ import { startDnsStandIn } from './dns-stand-in.js';
 import { startEmulator } from './emulator-process.js';
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
 import { invoke } from './lambda-runtime.js';
-import { startLoadBalancerStandIn } from './load-balancer-stand-in.js';
+import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
 import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
 import { publishLocalUrls } from './registry-urls.js';
 import { startSchedulerStandIn } from './scheduler-stand-in.js';
+import { type ServiceCatalogStandIn, startServiceCatalogStandIn } from './service-catalog-stand-in.js';
 import { type StepFunctionsStandIn, startStepFunctionsStandIn } from './step-functions-stand-in.js';
 import { startTcpForwarder } from './tcp-forwarder.js';
 
@@ -53,6 +56,12 @@ export interface LocalControlPlaneOptions {
   readonly log?: (line: string) => void;
   /** Also pass the probes' output lines to `log`. @default false */
   readonly verbose?: boolean;
+  /**
+   * Deploy-time configuration (the cdk.json `dsenv` context) to synthesize with, over the local defaults,
+   * e.g. `{ maxActivePerOwner: 50, regionCapacity: 60 }` for load tests.
+   * @default cdk.json's, with local TTL bounds and `pollSeconds` from `pollMs`
+   */
+  readonly config?: Partial<ControlPlaneConfigInput>;
 }
 
 export interface LocalControlPlane {
@@ -64,6 +73,8 @@ export interface LocalControlPlane {
   readonly dnsServer: string;
   /** The Step Functions stand-in (executions and their event logs, for tests and benchmarks). */
   readonly stepFunctions: StepFunctionsStandIn;
+  /** The Service Catalog stand-in (`AWS_ENDPOINT_URL_SERVICE_CATALOG`): its product and provisioned products. */
+  readonly serviceCatalog: ServiceCatalogStandIn;
   /** Environments whose task (probe) is running. */
   liveEnvironments(): readonly {
     environmentId: string;
@@ -73,6 +84,11 @@ export interface LocalControlPlane {
   }[];
   /** Runs the sweeper once, now. */
   sweep(): Promise<unknown>;
+  /**
+   * Fault switches for tests: make an environment's service answer 5xx, hang, or lose its IPv6 path (see
+   * `TargetFault`); `undefined` switches it off. Nothing changes unless a fault is set.
+   */
+  setTargetFault(environmentId: string, fault: TargetFault | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -140,10 +156,19 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const synthesized = synthesizeControlPlane({
       ttl: { defaultMinutes: 240, minMinutes: 1, maxMinutes: 10080 },
       pollSeconds: Math.max(1, Math.round(pollMs / 1000)),
+      ...options.config,
     });
 
     // Stand-ins for the network around the environments.
-    const loadBalancer = await startLoadBalancerStandIn(options.listenerPort ?? 0);
+    const targetFaults = new Map<string, TargetFault>();
+    let environmentOfHost: (hostname: string) => string | undefined = () => undefined;
+    const loadBalancer = await startLoadBalancerStandIn(options.listenerPort ?? 0, {
+      faultFor: (hostname) => {
+        if (targetFaults.size === 0) return undefined;
+        const environmentId = environmentOfHost(hostname);
+        return environmentId === undefined ? undefined : targetFaults.get(environmentId);
+      },
+    });
     cleanups.push(() => loadBalancer.close());
     const dns = await startDnsStandIn({ isLive: (name) => loadBalancer.hostnames().includes(name) });
     cleanups.push(() => dns.close());
@@ -222,6 +247,24 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     });
     cleanups.push(() => fargate.stop());
     reconcileTasks = () => fargate.reconcile();
+    environmentOfHost = (hostname) =>
+      fargate.live().find((e) => e.publicUri.toLowerCase().replace(/\.$/, '') === hostname)?.environmentId;
+
+    // Service Catalog: a launch deploys the product template to the emulator and runs its registration here.
+    const serviceCatalog = await startServiceCatalogStandIn({
+      cloudFormation,
+      invokeRegistration: (event) => invoke(REGISTRATION_ENTRY, event),
+      rules: {
+        ttl: {
+          defaultMinutes: Number(process.env.DEFAULT_TTL_MINUTES ?? 240),
+          minMinutes: Number(process.env.MIN_TTL_MINUTES ?? 1),
+          maxMinutes: Number(process.env.MAX_TTL_MINUTES ?? 10080),
+        },
+      },
+      log,
+    });
+    cleanups.push(() => serviceCatalog.close());
+    setEnv('AWS_ENDPOINT_URL_SERVICE_CATALOG', serviceCatalog.endpoint);
 
     // Scheduler firing.
     const schedulerClient = new SchedulerClient(clientConfig);
@@ -290,6 +333,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       listenerPort: loadBalancer.port,
       dnsServer: dns.address,
       stepFunctions,
+      serviceCatalog,
       liveEnvironments: () =>
         fargate.live().map((e) => ({
           environmentId: e.environmentId,
@@ -298,6 +342,10 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
           localUrls: e.localUrls,
         })),
       sweep,
+      setTargetFault: (environmentId, fault) => {
+        if (fault === undefined) targetFaults.delete(environmentId);
+        else targetFaults.set(environmentId, fault);
+      },
       stop: async () => {
         up = false;
         await stop();

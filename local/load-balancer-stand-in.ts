@@ -8,6 +8,19 @@ import { forwardingServer, type TcpTarget } from './tcp-forwarder.js';
  * stack's `PublicURI`, the ALB's DNS name) to that environment's probe, as an ALB behind its DNS name does.
  * Plus, per environment, a TCP port on both families that people can open (`outputs.localUrls`).
  */
+/**
+ * Failures a test can switch on for one load balancer name (never set in normal use):
+ * - `probe-5xx`: the target answers 500, as a failing service behind a healthy stack does;
+ * - `probe-timeout`: the target accepts the request and never answers;
+ * - `ipv6-down`: connections that arrive over IPv6 are reset, IPv4 works (a broken IPv6 path).
+ */
+export type TargetFault = 'probe-5xx' | 'probe-timeout' | 'ipv6-down';
+
+export interface LoadBalancerStandInOptions {
+  /** The fault switched on for a load balancer name, if any. @default none */
+  readonly faultFor?: (hostname: string) => TargetFault | undefined;
+}
+
 export interface LoadBalancerStandIn {
   readonly port: number;
   /** Routes requests whose Host is `hostname` to `target`. */
@@ -58,14 +71,44 @@ function proxy(req: IncomingMessage, res: ServerResponse, target: TcpTarget, lis
   req.pipe(upstream);
 }
 
-export async function startLoadBalancerStandIn(port = 0): Promise<LoadBalancerStandIn> {
+/** Plays the fault; true when the request was handled (not to be proxied). */
+function injectFault(
+  fault: TargetFault | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+  held: Set<ServerResponse>,
+) {
+  if (fault === 'probe-5xx') {
+    sendError(res, 500, 'InternalServerError', 'the service failed (injected fault)');
+    return true;
+  }
+  if (fault === 'probe-timeout') {
+    held.add(res);
+    res.on('close', () => held.delete(res));
+    return true;
+  }
+  if (fault === 'ipv6-down' && req.socket.localFamily === 'IPv6') {
+    req.socket.destroy();
+    return true;
+  }
+  return false;
+}
+
+export async function startLoadBalancerStandIn(
+  port = 0,
+  options: LoadBalancerStandInOptions = {},
+): Promise<LoadBalancerStandIn> {
   const routes = new Map<string, TcpTarget>();
+  /** Requests left unanswered by `probe-timeout`, ended at close. */
+  const held = new Set<ServerResponse>();
   let listenerPort = port;
   const listener = await listenOnLoopback(
     () =>
       createServer((req, res) => {
-        const target = routes.get(hostnameOf(req.headers.host));
+        const hostname = hostnameOf(req.headers.host);
+        const target = routes.get(hostname);
         if (!target) return sendError(res, 404, 'NotFound', 'no load balancer answers for this host');
+        if (options.faultFor && injectFault(options.faultFor(hostname), req, res, held)) return;
         proxy(req, res, target, listenerPort);
       }),
     port,
@@ -78,6 +121,7 @@ export async function startLoadBalancerStandIn(port = 0): Promise<LoadBalancerSt
     hostnames: () => [...routes.keys()],
     close: async () => {
       routes.clear();
+      for (const res of held) res.destroy();
       await listener.close();
     },
   };

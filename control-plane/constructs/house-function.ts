@@ -4,7 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -26,6 +26,20 @@ export const SERVICE_NAME = 'dsenv';
 /** esbuild output is ESM; this banner gives bundled CommonJS dependencies a `require`. */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __dsenvCreateRequire } from 'node:module'; const require = __dsenvCreateRequire(import.meta.url);";
+
+/** The esbuild options of every function (exported so that bench/ measures the bundles as deployed). */
+export const HOUSE_BUNDLING: Required<
+  Pick<BundlingOptions, 'format' | 'target' | 'mainFields' | 'minify' | 'sourceMap' | 'banner' | 'externalModules'>
+> = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  banner: ESM_REQUIRE_BANNER,
+  // SDK v3 bundled: the deployed code runs the SDK version it was tested with.
+  externalModules: [],
+};
 
 export interface HouseFunctionProps {
   /** Handler entry file relative to the repository root, e.g. `functions/workflow/create-stack.ts` (export `handler`). */
@@ -107,17 +121,7 @@ export class HouseFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        banner: ESM_REQUIRE_BANNER,
-        // SDK v3 bundled: the deployed code runs the SDK version it was tested with.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: { ...HOUSE_BUNDLING, forceDockerBundling: false },
     });
     this.entryPath = props.entry;
     logGroup.grantWrite(role);

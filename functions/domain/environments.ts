@@ -11,6 +11,7 @@ import {
   createExpirySchedule,
   deleteExpirySchedule,
   type ExpiryTimerDeps,
+  type ScheduleAddress,
   updateExpirySchedule,
 } from './expiry-timer.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
@@ -46,6 +47,11 @@ function timerDeps(deps: EnvironmentsDeps): ExpiryTimerDeps {
     stateMachineArn: deps.config.stateMachineArn,
     schedulerRoleArn: deps.config.schedulerRoleArn,
   };
+}
+
+/** Deleting a schedule needs only its address: a function that never creates one is not given the target. */
+function scheduleAddress(deps: EnvironmentsDeps): ScheduleAddress {
+  return { scheduler: deps.scheduler, scheduleGroup: deps.config.scheduleGroup };
 }
 
 function workflowDeps(deps: EnvironmentsDeps) {
@@ -113,32 +119,42 @@ async function recordExecution(
   }
 }
 
+/** A new environment, whichever door it came through (the API, a Service Catalog launch). */
+export interface NewEnvironment {
+  id: string;
+  name: string;
+  owner: string;
+  /** Already checked against the TTL bounds by the caller (each door words its own message). */
+  ttlMinutes: number;
+  imageUri: string;
+  source: Environment['source'];
+  /** The Service Catalog provisioned product it was launched as (source `service-catalog`). */
+  provisionedProductId?: string;
+}
+
 /**
- * Creates an environment: quota checks first (nothing is written when they fail), then the record, the expiry
- * schedule and the provision execution. A failed step undoes the earlier ones, so no record or schedule is orphaned.
+ * The one way an environment is registered: quota checks first (nothing is written when they fail), then the
+ * record, the expiry schedule and the provision execution. A failed step undoes the earlier ones, so no record or
+ * schedule is orphaned. Answers with the stored record (with its execution ARN when that could be stored).
  */
-export async function createEnvironment(
-  deps: EnvironmentsDeps,
-  request: { owner: string; body: CreateEnvironmentBody },
-): Promise<EnvironmentView> {
+export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEnvironment): Promise<Environment> {
   const { config } = deps;
-  const ttlMinutes = request.body.ttlMinutes ?? config.defaultTtlMinutes;
-  assertTtlInRange(deps, ttlMinutes);
-  await assertCanCreate(deps, request.owner);
+  const { id, owner } = request;
+  await assertCanCreate(deps, owner);
 
   const now = deps.clock.now();
-  const id = newEnvironmentId();
   const env: Environment = {
     id,
-    name: request.body.name,
-    owner: request.owner,
+    name: request.name,
+    owner,
     status: 'CREATING',
-    source: 'api',
+    source: request.source,
+    ...(request.provisionedProductId === undefined ? {} : { provisionedProductId: request.provisionedProductId }),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + ttlMinutes * MINUTE_MS).toISOString(),
+    expiresAt: new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString(),
     stackName: stackNameFor(id),
-    imageUri: request.body.imageUri ?? config.defaultImageUri,
+    imageUri: request.imageUri,
     blueprint: { name: config.blueprintName, version: config.blueprintVersion },
     outputs: {},
     version: 0,
@@ -155,26 +171,56 @@ export async function createEnvironment(
     executionArn = await startWorkflow(workflowDeps(deps), { action: 'provision', environmentId: id });
   } catch (error) {
     await undo(deps, id, [
-      ['the expiry schedule', () => deleteExpirySchedule(timerDeps(deps), id)],
+      ['the expiry schedule', () => deleteExpirySchedule(scheduleAddress(deps), id)],
       ['the registry record', () => deps.registry.remove(env)],
     ]);
     throw error;
   }
-  deps.logger.info('environment creation started', { environmentId: id, owner: request.owner, executionArn });
+  deps.logger.info('environment creation started', {
+    environmentId: id,
+    owner,
+    source: env.source,
+    provisionedProductId: env.provisionedProductId,
+    executionArn,
+  });
   try {
-    return toView(await recordExecution(deps, env, executionArn, LIVE_STATUSES));
+    return await recordExecution(deps, env, executionArn, LIVE_STATUSES);
   } catch (error) {
     // The execution runs and drives the environment; only the bookkeeping of its ARN is missing.
     deps.logger.error('could not store the provision execution ARN', { environmentId: id, executionArn, error });
-    return toView(env);
+    return env;
   }
+}
+
+/** POST /environments: the body's name, TTL (or the default) and image (or the default), as the caller's. */
+export async function createEnvironment(
+  deps: EnvironmentsDeps,
+  request: { owner: string; body: CreateEnvironmentBody },
+): Promise<EnvironmentView> {
+  const ttlMinutes = request.body.ttlMinutes ?? deps.config.defaultTtlMinutes;
+  assertTtlInRange(deps, ttlMinutes);
+  const env = await registerEnvironment(deps, {
+    id: newEnvironmentId(),
+    name: request.body.name,
+    owner: request.owner,
+    ttlMinutes,
+    imageUri: request.body.imageUri ?? deps.config.defaultImageUri,
+    source: 'api',
+  });
+  return toView(env);
 }
 
 /**
  * Starts tearing an environment down (DELETING + teardown execution + no more expiry schedule). Deleting an
  * environment that is already DELETING, DELETED or FAILED changes nothing and answers with its current state.
+ * `reason` is the teardown execution's (`deleted` for the API, `catalog-terminated` for a catalog termination).
  */
-export async function deleteEnvironment(deps: EnvironmentsDeps, owner: string, id: string): Promise<EnvironmentView> {
+export async function deleteEnvironment(
+  deps: EnvironmentsDeps,
+  owner: string,
+  id: string,
+  reason = 'deleted',
+): Promise<EnvironmentView> {
   let current = await getEnvironment(deps, owner, id);
   let deleting: Environment | undefined;
   for (let attempt = 1; deleting === undefined; attempt += 1) {
@@ -189,11 +235,11 @@ export async function deleteEnvironment(deps: EnvironmentsDeps, owner: string, i
   const executionArn = await startWorkflow(workflowDeps(deps), {
     action: 'teardown',
     environmentId: id,
-    reason: 'deleted',
+    reason,
   });
-  deps.logger.info('environment teardown started', { environmentId: id, executionArn });
+  deps.logger.info('environment teardown started', { environmentId: id, reason, executionArn });
   try {
-    await deleteExpirySchedule(timerDeps(deps), id);
+    await deleteExpirySchedule(scheduleAddress(deps), id);
   } catch (error) {
     // Not fatal: the teardown's StartTeardown deletes it too, and a stray expiry teardown finds nothing to do.
     deps.logger.error('could not delete the expiry schedule', { environmentId: id, error });

@@ -19,6 +19,9 @@ export interface ExpiryTimerDeps {
   schedulerRoleArn: string;
 }
 
+/** Where an environment's schedule is: all that reading or deleting it needs (no target, no role). */
+export type ScheduleAddress = Pick<ExpiryTimerDeps, 'scheduler' | 'scheduleGroup'>;
+
 export function expiryScheduleName(environmentId: string): string {
   return `dsenv-${environmentId}-expiry`;
 }
@@ -76,7 +79,7 @@ export async function updateExpirySchedule(
 }
 
 /** Deletes the schedule; a schedule that does not exist counts as deleted. */
-export async function deleteExpirySchedule(deps: ExpiryTimerDeps, environmentId: string): Promise<void> {
+export async function deleteExpirySchedule(deps: ScheduleAddress, environmentId: string): Promise<void> {
   try {
     await deps.scheduler.send(
       new DeleteScheduleCommand({ Name: expiryScheduleName(environmentId), GroupName: deps.scheduleGroup }),
@@ -94,7 +97,7 @@ export interface ExpiryScheduleState {
 }
 
 /** Whether the environment's expiry schedule exists (the sweeper recreates missing ones). */
-export async function getExpirySchedule(deps: ExpiryTimerDeps, environmentId: string): Promise<ExpiryScheduleState> {
+export async function getExpirySchedule(deps: ScheduleAddress, environmentId: string): Promise<ExpiryScheduleState> {
   try {
     const output = await deps.scheduler.send(
       new GetScheduleCommand({ Name: expiryScheduleName(environmentId), GroupName: deps.scheduleGroup }),

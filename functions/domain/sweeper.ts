@@ -172,7 +172,10 @@ async function repairEnvironment(deps: SweeperDeps, environment: Environment): P
     });
     return 'stuck';
   }
-  if (environment.executionArn === undefined && quietFor < minutes(deps.config.graceMinutes ?? 2)) return undefined;
+  // No execution recorded, or the recorded one ended, while the record was written moments ago: a new execution is
+  // at work whose ARN is not stored yet (a DELETE's teardown that wrote first); a second one would compete with it.
+  const unrecorded = environment.executionArn === undefined || state === 'ENDED';
+  if (unrecorded && quietFor < minutes(deps.config.graceMinutes ?? 2)) return undefined;
   const action = status === 'DELETING' ? 'teardown' : 'provision';
   const executionArn = await deps.startWorkflow({ action, environmentId: id, reason: 'sweeper' });
   await deps.registry.update(environment, { executionArn }, [status]);

@@ -22,6 +22,11 @@ interface TeardownBaseDeps {
 export interface StartTeardownDeps extends TeardownBaseDeps {
   /** Deletes the environment's expiry schedule (a missing schedule counts as deleted). */
   deleteExpirySchedule(environmentId: string): Promise<void>;
+  /**
+   * Terminates the environment's Service Catalog provisioned product, if it came from the catalog
+   * (service-catalog.ts `terminateProvisionedProduct`). Absent: nothing to terminate.
+   */
+  terminateCatalogProduct?(environment: Environment): Promise<unknown>;
   config: {
     /** CFN_ROLE_ARN */
     cfnRoleArn: string;
@@ -65,8 +70,12 @@ export async function startTeardown(deps: StartTeardownDeps, environmentId: stri
   }
   const attempt = (environment.teardown?.attempts ?? 0) + 1;
   if (attempt > deps.config.maxAttempts) {
+    // CloudFormation's status reason names the resources that failed to delete ("The following resource(s) …").
+    const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
+    const status = stack?.StackStatus ?? environment.teardown?.stackStatus ?? 'unknown';
+    const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason.trim()}` : '';
     throw new StackOperationFailedError(
-      `stack ${environment.stackName} could not be deleted in ${deps.config.maxAttempts} attempts (last status ${environment.teardown?.stackStatus ?? 'unknown'})`,
+      `stack ${environment.stackName} could not be deleted in ${deps.config.maxAttempts} attempts (last status ${status}${why})`,
     );
   }
   if (environment.status !== 'DELETING') {
@@ -84,6 +93,8 @@ export async function startTeardown(deps: StartTeardownDeps, environmentId: stri
       }),
     );
   }
+  // Every teardown (expiry, DELETE, catalog termination, failure) ends the catalog's provisioned product too.
+  await deps.terminateCatalogProduct?.(environment);
   await deps.registry.update(
     environment,
     { teardown: receipt(environment, deps.clock.now(), { stackStatus, attempts: attempt }) },
@@ -129,9 +140,12 @@ export async function finishTeardown(deps: FinishTeardownDeps, environmentId: st
   const stack = environment.stackId ? await describeStack(deps.cfn, environment.stackId) : undefined;
   const stackStatus = stack?.StackStatus ?? 'DOES_NOT_EXIST';
   if (remaining.length > 0) {
-    await deps.registry.update(environment, { teardown: receipt(environment, now, { stackStatus, remaining }) }, [
-      'DELETING',
-    ]);
+    // Best effort: a concurrent writer (an overlapping teardown) must not turn "retry later" into a failure.
+    await deps.registry
+      .update(environment, { teardown: receipt(environment, now, { stackStatus, remaining }) }, ['DELETING'])
+      .catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
     const named = remaining.slice(0, MAX_NAMED).join(', ');
     const more = remaining.length > MAX_NAMED ? ` and ${remaining.length - MAX_NAMED} more` : '';
     throw new ResourcesRemainError(

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -14,6 +13,7 @@ import {
   UnsupportedMediaTypeError,
 } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
+import { logMetricsUnlessDisabled } from './task-handler.js';
 
 /**
  * The one middleware stack every API handler uses: Powertools logger/tracer/metrics, then request checks
@@ -184,7 +184,7 @@ export function httpHandler<S extends RouteSchemas>(
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics))
+    .use(logMetricsUnlessDisabled())
     .use(httpRequestAndErrors(schemas))
     .handler(async (event, context): Promise<APIGatewayProxyResult> => {
       const response = await logic((event as ApiEvent<S>).request, context);

@@ -1,9 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { getOptionalStringFromEnv } from './env.js';
 import { ControlPlaneError, InputValidationError, TransientError } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
 
@@ -64,6 +65,26 @@ export function parseTaskInput<S extends z.ZodType>(schema: S, event: unknown): 
 }
 
 /**
+ * Powertools' `logMetrics`, except when metrics are disabled (POWERTOOLS_METRICS_DISABLED, local mode): then the
+ * stored metrics are dropped without a word, where Powertools would warn "No application metrics to publish" on
+ * every invocation.
+ */
+export function logMetricsUnlessDisabled(): MiddlewareObj {
+  const publishing = logMetrics(metrics);
+  // Read per invocation, as Powertools reads it: `true`, `1`, `yes`, `on` disable metrics.
+  const disabled = () =>
+    /^(true|1|yes|on)$/i.test(getOptionalStringFromEnv('POWERTOOLS_METRICS_DISABLED')?.trim() ?? '');
+  const drop = () => {
+    metrics.clearMetrics();
+  };
+  return {
+    before: (request) => (disabled() ? undefined : publishing.before?.(request)),
+    after: (request) => (disabled() ? drop() : publishing.after?.(request)),
+    onError: (request) => (disabled() ? drop() : publishing.onError?.(request)),
+  };
+}
+
+/**
  * The standard middy stack of every state-machine task (and of the sweeper and the IPv6 prober):
  * Powertools logger context, tracing and metrics; Zod parsing of the input; errors re-thrown by `name`.
  */
@@ -82,5 +103,5 @@ export function taskHandler<S extends z.ZodType, R>(
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics));
+    .use(logMetricsUnlessDisabled());
 }

@@ -1,25 +1,24 @@
-import { deleteExpirySchedule, type ExpiryTimerDeps } from '../domain/expiry-timer.js';
+import { deleteExpirySchedule } from '../domain/expiry-timer.js';
+import { terminateProvisionedProduct } from '../domain/service-catalog.js';
 import { startTeardown } from '../domain/teardown.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
-import { cloudFormation, scheduler, systemClock } from '../shared/clients.js';
+import { cloudFormation, scheduler, serviceCatalog, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getStringFromEnv } from '../shared/env.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
-/** StartTeardown: DELETING, expiry schedule removed, DeleteStack with the CloudFormation role → `StartTeardownResult`. */
+/**
+ * StartTeardown: DELETING, expiry schedule removed, DeleteStack with the CloudFormation role, the Service Catalog
+ * provisioned product terminated (catalog environments) → `StartTeardownResult`.
+ */
 export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
-  // Deleting a schedule needs only the client and the group; the target fields are not read.
-  const timer: ExpiryTimerDeps = {
-    scheduler: scheduler(),
-    scheduleGroup: getStringFromEnv('SCHEDULE_GROUP'),
-    stateMachineArn: '',
-    schedulerRoleArn: '',
-  };
+  const schedule = { scheduler: scheduler(), scheduleGroup: getStringFromEnv('SCHEDULE_GROUP') };
   return startTeardown(
     {
       registry: registry(),
       cfn: cloudFormation(),
-      deleteExpirySchedule: (id) => deleteExpirySchedule(timer, id),
+      deleteExpirySchedule: (id) => deleteExpirySchedule(schedule, id),
+      terminateCatalogProduct: (environment) => terminateProvisionedProduct(serviceCatalog(), environment),
       clock: systemClock,
       config: {
         cfnRoleArn: getStringFromEnv('CFN_ROLE_ARN'),

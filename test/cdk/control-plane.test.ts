@@ -90,7 +90,7 @@ describe('API', () => {
 describe('Lambda functions', () => {
   it('all run the one runtime on ARM with active tracing and a log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['dsenv:handler-entry']);
-    expect(functions.length).toBe(13);
+    expect(functions.length).toBe(14);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: LAMBDA_RUNTIME.name,
@@ -115,6 +115,7 @@ describe('Lambda functions', () => {
         'functions/api/get-environment.ts',
         'functions/api/list-environments.ts',
         'functions/api/update-environment.ts',
+        'functions/workflow/catalog-registration.ts',
         'functions/workflow/check-stack.ts',
         'functions/workflow/create-stack.ts',
         'functions/workflow/finish-teardown.ts',

@@ -26,10 +26,14 @@ PATCHES = [  # module names, in application order
     "ecs_task_definition_properties",
     "ecs_service_properties",
     "stack_tags",
+    "fault_injection",  # before complete_stack_delete and stack_create_failure: its errors go through them
     "complete_stack_delete",
     "stack_create_failure",
     "tagging_api_coverage",
 ]
+
+# Patches with a part that must work before any AWS call (the fault switches' control endpoint).
+INSTALL_AT_START = {"fault_injection"}
 
 # Importing either of these means a patched code path is about to run.
 TRIGGERS = {"moto.cloudformation.models", "moto.resourcegroupstaggingapi.models"}
@@ -77,7 +81,11 @@ class _ApplyAfterTrigger(importlib.abc.MetaPathFinder):
 
 
 def apply_all():
-    """Applies the patches now if moto's CloudFormation is already loaded, otherwise as soon as it is."""
+    """Applies the patches now if moto's CloudFormation is already loaded, otherwise as soon as it is. A patch
+    listed in INSTALL_AT_START also has its cheap `install()` (an HTTP endpoint in front of moto) run at once."""
+    for name in enabled_patches():
+        if name in INSTALL_AT_START:
+            importlib.import_module(f"{__name__}.{name}").install()
     if any(name in sys.modules for name in TRIGGERS):
         apply_now()
     elif not any(isinstance(f, _ApplyAfterTrigger) for f in sys.meta_path):

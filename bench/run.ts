@@ -1,0 +1,804 @@
+/**
+ * `npm run bench`: what the control plane costs in time, requests and money. Prints one table (every figure with
+ * its unit, its target and the command that reproduces it) and writes everything measured to
+ * bench/results/<time>.json, with the machine it ran on.
+ *
+ *   npm run bench                          # everything (≈ 6–8 min on 2 cores)
+ *   npm run bench -- --quick               # fewer environments and runs, for development (≈ 2 min)
+ *   npm run bench -- --only bundles,polling
+ *
+ * Sections: lifecycle (overhead and cost per lifecycle), concurrency (50 at once, and API latency under load),
+ * bundles, blueprint, polling.
+ */
+import '../local/polyfills.js';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CONFIG_CONTEXT_KEY, cdkJsonContext, parseConfig } from '../control-plane/config.js';
+import { emulatorClientConfig } from '../local/control-plane-resources.js';
+import { synthesizeControlPlane } from '../local/control-plane-template.js';
+import { startEmulator } from '../local/emulator-process.js';
+import { type LocalControlPlane, startLocalControlPlane } from '../local/launcher.js';
+import { measureApiLoad } from './api-load.js';
+import { loadPrices, modelBlueprintCost } from './blueprint-cost.js';
+import { bareNodeStartMs, functionsOf, measureBundles, measureVariant } from './bundles.js';
+import { createConcurrently, deleteConcurrently } from './concurrency.js';
+import { startEmulatorTimingProxy } from './emulator-timing-proxy.js';
+import { type LifecycleSample, measureSequentialLifecycles, stateDurations, summarizeLifecycles } from './lifecycle.js';
+import { countExecution, countLifecycle, priceLifecycle } from './lifecycle-cost.js';
+import { principal } from './local-api.js';
+import { modelWait, pollsFor } from './polling-model.js';
+import { percentile, summarize } from './stats.js';
+
+const SECTIONS = ['lifecycle', 'concurrency', 'bundles', 'blueprint', 'polling'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** Assumptions of the AWS model (the emulator completes stacks at once, so these cannot be measured locally). */
+const AWS_ASSUMPTIONS = {
+  createStackSeconds: 300,
+  deleteStackSeconds: 240,
+  eventLatencySeconds: 1,
+  why:
+    'A VPC + dual-stack ALB + ECS service stack typically takes 4–6 min to create and 3–5 min to delete; ' +
+    'EventBridge delivers CloudFormation status events typically within a second. Not measured here.',
+};
+
+interface Row {
+  section: string;
+  figure: string;
+  value: string;
+  unit: string;
+  target: string;
+  verdict: '' | 'met' | 'missed' | 'n/a';
+  command: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const now = () => performance.timeOrigin + performance.now();
+const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const verdict = (met: boolean): Row['verdict'] => (met ? 'met' : 'missed');
+
+function machine() {
+  const cpu = cpus();
+  let commit: string | undefined;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    commit = undefined;
+  }
+  return {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)),
+    freeMemoryGb: Number((freemem() / 1024 ** 3).toFixed(1)),
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    commit,
+  };
+}
+
+function formatTable(rows: readonly Row[]): string {
+  const header: Row = {
+    section: 'section',
+    figure: 'figure',
+    value: 'value',
+    unit: 'unit',
+    target: 'target',
+    verdict: '',
+    command: 'reproduce',
+  };
+  const cells = (r: Row) => [r.section, r.figure, r.value, r.unit, r.target, r.verdict, r.command];
+  const all = [header, ...rows].map(cells);
+  const widths = cells(header).map((_, i) => Math.max(...all.map((c) => (c[i] as string).length)));
+  const line = (c: string[]) =>
+    c.map((cell, i) => (i === 2 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ');
+  const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  return [line(all[0] as string[]), rule, ...all.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const only = new Set(
+    (values.only ?? SECTIONS.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  for (const section of only) {
+    if (!SECTIONS.includes(section as Section)) throw new Error(`unknown section ${section}: ${SECTIONS.join(', ')}`);
+  }
+  const run = (section: Section) => only.has(section);
+  const cmd = (section: Section) => `npm run bench -- --only ${section}${quick ? ' --quick' : ''}`;
+  const plan = {
+    lifecycles: quick ? 3 : 20,
+    concurrent: quick ? 5 : 50,
+    apiRate: 200,
+    getSeconds: quick ? 3 : 10,
+    postSeconds: quick ? 2 : 5,
+    coldInitRuns: quick ? 3 : 10,
+    coldInitRunsWithoutSourceMaps: quick ? 3 : 5,
+    pollMs: 100,
+  };
+
+  // The handlers' metrics middleware warns on every invocation although metrics are off locally: count, not print.
+  let silencedWarnings = 0;
+  const warn = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('No application metrics to publish')) silencedWarnings += 1;
+    else warn(...args);
+  };
+
+  const started = now();
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {};
+  const loadAverages: { at: string; loadavg: number[] }[] = [];
+  const sampleLoad = (at: string) => loadAverages.push({ at, loadavg: loadavg().map((l) => Number(l.toFixed(2))) });
+  const progress = (line: string) => console.log(`[bench ${((now() - started) / 1000).toFixed(0)}s] ${line}`);
+  sampleLoad('start');
+  const deployConfig = parseConfig(cdkJsonContext()[CONFIG_CONTEXT_KEY]);
+
+  // ------------------------------------------------------------------ local mode: lifecycle, concurrency, API
+  let checkCreateSeconds: number | undefined;
+  if (run('lifecycle') || run('concurrency')) {
+    const emulator = await startEmulator();
+    const proxy = await startEmulatorTimingProxy(emulator.endpoint);
+    // VPCs that are no environment's (moto's default VPC): the region capacity is set so that exactly the
+    // concurrent environments fit, and one more is refused (the POST load below measures that refusal).
+    const ec2 = new EC2Client(emulatorClientConfig(emulator.endpoint));
+    const otherVpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.length ?? 0;
+    ec2.destroy();
+    const regionCapacity = plan.concurrent + otherVpcs;
+    const probeRunningAt = new Map<string, number>();
+    const launcherLines: string[] = [];
+    let local: LocalControlPlane | undefined;
+    const startMs = now();
+    try {
+      local = await startLocalControlPlane({
+        port: 0,
+        emulatorEndpoint: proxy.endpoint,
+        pollMs: plan.pollMs,
+        retryIntervalMs: plan.pollMs,
+        // Background pollers slowed down so that their emulator calls do not fall into the measured windows;
+        // the task stand-in still reconciles before every workflow task, which is what lifecycles wait on.
+        schedulerIntervalMs: 30_000,
+        sweepIntervalMs: 60_000,
+        taskIntervalMs: 30_000,
+        logLevel: 'ERROR',
+        config: { regionCapacity },
+        log: (line) => {
+          const running = /^task of (env-[a-z0-9]+) running/.exec(line);
+          if (running?.[1]) probeRunningAt.set(running[1], now());
+          launcherLines.push(line);
+        },
+      });
+      results.localStartupMs = now() - startMs;
+      results.localConfig = {
+        pollMs: plan.pollMs,
+        maxActivePerOwner: deployConfig.maxActivePerOwner,
+        regionCapacity,
+        otherVpcsInEmulator: otherVpcs,
+        owners: 'one principal for the sequential lifecycles; one principal per environment for the concurrent ones',
+        backgroundIntervalsMs: { scheduler: 30_000, sweeper: 60_000, taskReconcile: 30_000 },
+      };
+      progress(
+        `local control plane up in ${fixed(Number(results.localStartupMs))} ms (region capacity ${regionCapacity})`,
+      );
+
+      if (run('lifecycle')) {
+        const waitStates = new Set(['WaitForCreate', 'WaitForDelete']);
+        const samples = await measureSequentialLifecycles(local, {
+          count: plan.lifecycles,
+          waitStates,
+          emulatorRequests: () => proxy.requests(),
+          probeRunningAt: (id) => probeRunningAt.get(id),
+          onSample: (s, i) =>
+            progress(
+              `lifecycle ${i + 1}/${plan.lifecycles}: READY in ${fixed(s.create.wallMs)} ms ` +
+                `(emulator ${fixed(s.create.emulatorMs)}), DELETED in ${fixed(s.delete.wallMs)} ms`,
+            ),
+        });
+        sampleLoad('after lifecycles');
+        const summary = summarizeLifecycles(samples);
+        const perState = medianStateDurations(samples);
+        checkCreateSeconds = (perState.provision.CheckCreate ?? 0) / 1000;
+        const cost = lifecycleCost(samples, deployConfig.pollSeconds);
+        results.lifecycle = { summary, medianStateDurationsMs: perState, samples: samples.map(sampleForJson) };
+        results.costPerLifecycle = cost;
+        const c = summary.create;
+        const d = summary.delete;
+        const lc = cmd('lifecycle');
+        rows.push(
+          row(
+            'lifecycle',
+            `POST → READY wall, p50 / p99 (n=${samples.length})`,
+            `${fixed(c.wallMs.p50)} / ${fixed(c.wallMs.p99)}`,
+            'ms',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'lifecycle',
+            '  of which emulator, p50 / p99',
+            `${fixed(c.emulatorMs.p50)} / ${fixed(c.emulatorMs.p99)}`,
+            'ms',
+            '',
+            '',
+            lc,
+          ),
+          row('lifecycle', '  of which Wait states (poll 100 ms), p50', fixed(c.waitMs.p50), 'ms', '', '', lc),
+          row(
+            'lifecycle',
+            '  of which Fargate stand-in (probe start), p50',
+            fixed(c.probeStartMs.p50),
+            'ms',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'lifecycle',
+            '  control plane share, p50 / p99',
+            `${fixed(c.controlPlaneMs.p50)} / ${fixed(c.controlPlaneMs.p99)}`,
+            'ms',
+            'p50 < 1000',
+            verdict(c.controlPlaneMs.p50 < 1000),
+            lc,
+          ),
+          row(
+            'lifecycle',
+            `DELETE → DELETED wall, p50 / p99`,
+            `${fixed(d.wallMs.p50)} / ${fixed(d.wallMs.p99)}`,
+            'ms',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'lifecycle',
+            '  of which emulator, p50 / p99',
+            `${fixed(d.emulatorMs.p50)} / ${fixed(d.emulatorMs.p99)}`,
+            'ms',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'lifecycle',
+            '  control plane share, p50 / p99',
+            `${fixed(d.controlPlaneMs.p50)} / ${fixed(d.controlPlaneMs.p99)}`,
+            'ms',
+            'p50 < 1000',
+            verdict(d.controlPlaneMs.p50 < 1000),
+            lc,
+          ),
+          row(
+            'cost',
+            'state transitions per lifecycle (local, counted)',
+            String(cost.local.count.stateTransitions),
+            'transitions',
+            '≤ 30',
+            verdict(cost.local.count.stateTransitions <= 30),
+            lc,
+          ),
+          row(
+            'cost',
+            'Lambda invocations per lifecycle (local, counted)',
+            String(cost.local.count.lambdaInvocations),
+            'invocations',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'cost',
+            'control-plane cost per lifecycle (local counts)',
+            `$${cost.local.price.totalUsd.toFixed(6)}`,
+            'USD',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'cost',
+            `state transitions per lifecycle (AWS model, ${cost.aws.polls.create}+${cost.aws.polls.delete} polls)`,
+            String(cost.aws.count.stateTransitions),
+            'transitions',
+            '≤ 30',
+            verdict(cost.aws.count.stateTransitions <= 30),
+            lc,
+          ),
+          row(
+            'cost',
+            'Lambda invocations per lifecycle (AWS model)',
+            String(cost.aws.count.lambdaInvocations),
+            'invocations',
+            '',
+            '',
+            lc,
+          ),
+          row(
+            'cost',
+            'control-plane cost per lifecycle (AWS model)',
+            `$${cost.aws.price.totalUsd.toFixed(6)}`,
+            'USD',
+            '',
+            '',
+            lc,
+          ),
+        );
+      }
+
+      if (run('concurrency')) {
+        const cc = cmd('concurrency');
+        progress(`requesting ${plan.concurrent} environments at once`);
+        const created = await createConcurrently(local, plan.concurrent, 240_000);
+        sampleLoad('after concurrent creation');
+        progress(`${created.ready}/${created.requested} READY, last after ${fixed(created.timeToLastReadyMs)} ms`);
+
+        // API latency at a fixed rate while the environments are READY.
+        const targets = created.environments;
+        let get: Awaited<ReturnType<typeof measureApiLoad>> | undefined;
+        let getEmulator: ReturnType<typeof operationSummary> = {};
+        if (targets.length > 0) {
+          const from = proxy.requests().length;
+          get = await measureApiLoad({
+            label: 'GET /environments/{id}',
+            apiUrl: local.apiUrl,
+            ratePerSecond: plan.apiRate,
+            durationSeconds: plan.getSeconds,
+            request: (n) => {
+              const target = targets[n % targets.length] as { id: string; owner: string };
+              return { method: 'GET', path: `/environments/${target.id}`, headers: { 'x-principal': target.owner } };
+            },
+          });
+          getEmulator = operationSummary(proxy.requests().slice(from));
+          progress(`GET at ${plan.apiRate}/s: p50 ${get.latencyMs.p50} ms, p99 ${get.latencyMs.p99} ms`);
+        }
+        // POST at a fixed rate: the region is full (exactly the concurrent environments fit), so every request runs
+        // the whole create path up to the capacity check (body, owner quota, registry and EC2 reads) and is refused.
+        const postFrom = proxy.requests().length;
+        const post = await measureApiLoad({
+          label: 'POST /environments (region full: 429 after the quota checks)',
+          apiUrl: local.apiUrl,
+          ratePerSecond: plan.apiRate,
+          durationSeconds: plan.postSeconds,
+          request: (n) => ({
+            method: 'POST',
+            path: '/environments',
+            headers: { 'content-type': 'application/json', 'x-principal': principal(`bench-load-${n}`) },
+            body: JSON.stringify({ name: `load-${n}`, ttlMinutes: 60 }),
+          }),
+        });
+        const postEmulator = operationSummary(proxy.requests().slice(postFrom));
+        progress(`POST at ${plan.apiRate}/s: p50 ${post.latencyMs.p50} ms, p99 ${post.latencyMs.p99} ms`);
+        sampleLoad('after API load');
+
+        progress(`deleting ${targets.length} environments at once`);
+        const deleted = await deleteConcurrently(local, targets, 240_000);
+        sampleLoad('after concurrent deletion');
+        const errors = [...created.errors, ...deleted.errors];
+        results.concurrency = { ...created, environments: undefined, ...deleted, errors };
+        results.apiLoad = {
+          get,
+          post,
+          acceptedPostsAtOnce: created.postMs,
+          emulatorDuringGet: getEmulator,
+          emulatorDuringPost: postEmulator,
+        };
+        const emulatorLine = (ops: ReturnType<typeof operationSummary>) =>
+          Object.entries(ops)
+            .slice(0, 3)
+            .map(([op, v]) => `${op.replace(/^DynamoDB_20120810\./, '')} ${fixed(v.p50Ms)}/${fixed(v.p99Ms)}`)
+            .join(', ');
+        rows.push(
+          row(
+            'concurrency',
+            `environments requested at once → READY`,
+            `${created.ready}/${created.requested}`,
+            'envs',
+            'all',
+            verdict(created.ready === created.requested),
+            cc,
+          ),
+          row('concurrency', 'time to the last READY', fixed(created.timeToLastReadyMs), 'ms', '', '', cc),
+          row(
+            'concurrency',
+            'errors (refused, failed, timed out, not deleted)',
+            String(errors.length),
+            'errors',
+            '0',
+            verdict(errors.length === 0),
+            cc,
+          ),
+          row(
+            'concurrency',
+            'time to the last DELETED (all deleted at once)',
+            fixed(deleted.timeToLastDeletedMs),
+            'ms',
+            '',
+            '',
+            cc,
+          ),
+          row(
+            'api',
+            `POST /environments accepted, ${plan.concurrent} at once, p50 / p99`,
+            `${fixed(created.postMs.p50)} / ${fixed(created.postMs.p99)}`,
+            'ms',
+            '',
+            '',
+            cc,
+          ),
+        );
+        if (get) {
+          rows.push(
+            row(
+              'api',
+              `GET /environments/{id} at ${plan.apiRate} req/s, p50 / p99`,
+              `${fixed(get.latencyMs.p50, 1)} / ${fixed(get.latencyMs.p99, 1)}`,
+              'ms',
+              'p99 < 50',
+              verdict(get.latencyMs.p99 < 50),
+              cc,
+            ),
+            row(
+              'api',
+              '  achieved rate, non-2xx, errors',
+              `${fixed(get.achievedRatePerSecond)}, ${get.requests - (get.statusCodes['200'] ?? 0)}, ${get.errors}`,
+              'req/s, n, n',
+              '',
+              '',
+              cc,
+            ),
+            row('api', '  emulator during it, p50/p99 by call', emulatorLine(getEmulator), 'ms', '', '', cc),
+          );
+        }
+        rows.push(
+          row(
+            'api',
+            `POST /environments (region full → 429) at ${plan.apiRate} req/s, p50 / p99`,
+            `${fixed(post.latencyMs.p50, 1)} / ${fixed(post.latencyMs.p99, 1)}`,
+            'ms',
+            'p99 < 50',
+            verdict(post.latencyMs.p99 < 50),
+            cc,
+          ),
+          row(
+            'api',
+            '  achieved rate, status codes, errors',
+            `${fixed(post.achievedRatePerSecond)}, ${JSON.stringify(post.statusCodes)}, ${post.errors}`,
+            'req/s, n, n',
+            '',
+            '',
+            cc,
+          ),
+          row('api', '  emulator during it, p50/p99 by call', emulatorLine(postEmulator), 'ms', '', '', cc),
+        );
+      }
+      results.emulatorOperations = operationSummary(proxy.requests());
+    } finally {
+      await local?.stop();
+      await proxy.close();
+      await emulator.stop();
+    }
+    results.launcherLines = launcherLines.slice(-50);
+  }
+
+  // ------------------------------------------------------------------ bundles
+  if (run('bundles')) {
+    const bc = cmd('bundles');
+    progress('building the Lambda bundles');
+    const functions = functionsOf(synthesizeControlPlane().template);
+    const bare = bareNodeStartMs(plan.coldInitRuns);
+    const deployed = await measureBundles(functions, {
+      runs: plan.coldInitRuns,
+      bareStartMs: bare,
+      onBundle: (b) => progress(`${b.entry}: ${fixed(b.bytes / 1000)} kB, cold init ${fixed(b.coldInitMs)} ms`),
+    });
+    const withoutSourceMaps = await measureBundles(
+      functions.map((f) => ({ ...f, environment: { ...f.environment, NODE_OPTIONS: '' } })),
+      { runs: plan.coldInitRunsWithoutSourceMaps, bareStartMs: bare },
+    );
+    const sdkFromRuntime = await measureVariant(functions, {
+      label: 'AWS SDK v3 from the Lambda runtime (@aws-sdk/*, @smithy/* external)',
+      external: ['@aws-sdk/*', '@smithy/*'],
+    });
+    sampleLoad('after bundles');
+    results.bundles = {
+      options: 'HOUSE_BUNDLING (control-plane/constructs/house-function.ts): esm, node24, minify, sourcemap',
+      bareNodeStartMs: bare,
+      coldInitRuns: plan.coldInitRuns,
+      deployed,
+      withoutEnableSourceMaps: withoutSourceMaps.map((b) => ({ entry: b.entry, coldInitMs: b.coldInitMs })),
+      variants: [sdkFromRuntime],
+    };
+    for (const b of deployed) {
+      const name = b.entry.replace(/^functions\//, '');
+      const noMaps = withoutSourceMaps.find((w) => w.entry === b.entry)?.coldInitMs ?? Number.NaN;
+      rows.push(
+        row(
+          'bundles',
+          `${name}: minified size (source map apart)`,
+          fixed(b.bytes / 1000),
+          'kB',
+          '≤ 400',
+          verdict(b.bytes <= 400_000),
+          bc,
+        ),
+        row(
+          'bundles',
+          `${name}: cold init, median of ${plan.coldInitRuns} (without --enable-source-maps)`,
+          b.importError ? 'failed' : `${fixed(b.coldInitMs)} (${fixed(noMaps)})`,
+          'ms',
+          '< 100',
+          b.importError ? 'missed' : verdict(b.coldInitMs < 100),
+          bc,
+        ),
+      );
+    }
+    const sizes = Object.values(sdkFromRuntime.bytes);
+    rows.push(
+      row(
+        'bundles',
+        'what-if: SDK from the runtime, largest bundle',
+        fixed(Math.max(...sizes) / 1000),
+        'kB',
+        '',
+        '',
+        bc,
+      ),
+    );
+  }
+
+  // ------------------------------------------------------------------ blueprint
+  if (run('blueprint')) {
+    const blueprint = modelBlueprintCost();
+    results.blueprint = blueprint;
+    rows.push(
+      row(
+        'blueprint',
+        'environment-hour, parameter defaults',
+        `$${blueprint.totalUsdPerHour.toFixed(4)}`,
+        'USD/h',
+        '≤ 0.11',
+        verdict(blueprint.totalUsdPerHour <= 0.11),
+        'npm run cost',
+      ),
+    );
+  }
+
+  // ------------------------------------------------------------------ polling vs events
+  if (run('polling')) {
+    const pc = cmd('polling');
+    const checkSeconds = checkCreateSeconds ?? 0.2;
+    const create = modelWait({
+      pollSeconds: deployConfig.pollSeconds,
+      stackSeconds: AWS_ASSUMPTIONS.createStackSeconds,
+      checkSeconds,
+      eventLatencySeconds: AWS_ASSUMPTIONS.eventLatencySeconds,
+    });
+    const remove = modelWait({
+      pollSeconds: deployConfig.pollSeconds,
+      stackSeconds: AWS_ASSUMPTIONS.deleteStackSeconds,
+      checkSeconds,
+      eventLatencySeconds: AWS_ASSUMPTIONS.eventLatencySeconds,
+    });
+    results.polling = {
+      pollSeconds: deployConfig.pollSeconds,
+      checkSeconds,
+      checkSecondsSource: checkCreateSeconds === undefined ? 'assumed' : 'local CheckCreate median',
+      assumptions: AWS_ASSUMPTIONS,
+      create,
+      delete: remove,
+    };
+    rows.push(
+      row(
+        'polling',
+        `time-to-ready added by polling every ${deployConfig.pollSeconds} s, mean / max`,
+        `${fixed(create.polling.meanAddedSeconds, 1)} / ${fixed(create.polling.maxAddedSeconds, 1)}`,
+        's',
+        '',
+        '',
+        pc,
+      ),
+      row(
+        'polling',
+        'time-to-ready added by stack-status events (assumed delivery)',
+        fixed(create.events.meanAddedSeconds, 1),
+        's',
+        '',
+        '',
+        pc,
+      ),
+      row(
+        'polling',
+        `transitions + invocations waiting for create (${AWS_ASSUMPTIONS.createStackSeconds} s): poll vs events`,
+        `${create.polling.stateTransitions}+${create.polling.lambdaInvocations} vs ${create.events.stateTransitions}+${create.events.lambdaInvocations}`,
+        'n',
+        '',
+        '',
+        pc,
+      ),
+      row(
+        'polling',
+        `transitions + invocations waiting for delete (${AWS_ASSUMPTIONS.deleteStackSeconds} s): poll vs events`,
+        `${remove.polling.stateTransitions}+${remove.polling.lambdaInvocations} vs ${remove.events.stateTransitions}+${remove.events.lambdaInvocations}`,
+        'n',
+        '',
+        '',
+        pc,
+      ),
+    );
+  }
+
+  sampleLoad('end');
+  const totalSeconds = (now() - started) / 1000;
+  const report = {
+    startedAt: new Date(started).toISOString(),
+    totalSeconds,
+    quick,
+    sections: [...only],
+    plan,
+    machine: machine(),
+    loadAverages,
+    silencedMetricsWarnings: silencedWarnings,
+    rows,
+    ...results,
+  };
+  const outFile =
+    values.out ??
+    join(here, 'results', `${new Date(started).toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+
+  const m = report.machine;
+  console.log();
+  console.log(
+    `dsenv bench — ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, load average ${loadAverages.map((l) => l.loadavg[0]).join(' → ')}` +
+      `${quick ? ' (quick)' : ''}`,
+  );
+  console.log(formatTable(rows));
+  console.log();
+  console.log(`percentiles are nearest-rank (p99 of fewer than 100 samples is the maximum); kB = 1000 bytes`);
+  console.log(`written ${relative(process.cwd(), outFile)} in ${totalSeconds.toFixed(0)} s`);
+}
+
+function row(
+  section: string,
+  figure: string,
+  value: string,
+  unit: string,
+  target: string,
+  result: Row['verdict'],
+  command: string,
+): Row {
+  return { section, figure, value, unit, target, verdict: result, command };
+}
+
+/** Median duration of each state over the samples, per workflow. */
+function medianStateDurations(samples: readonly LifecycleSample[]) {
+  const collect = (index: number) => {
+    const byState: Record<string, number[]> = {};
+    for (const sample of samples) {
+      const execution = sample.executions[index];
+      if (!execution) continue;
+      for (const [state, ms] of Object.entries(stateDurations(execution))) {
+        byState[state] = [...(byState[state] ?? []), ms];
+      }
+    }
+    return Object.fromEntries(Object.entries(byState).map(([state, ms]) => [state, percentile(ms, 50)]));
+  };
+  return { provision: collect(0), teardown: collect(1) };
+}
+
+/** Counts per lifecycle (the median sample), priced; and the same lifecycle modelled on AWS. */
+function lifecycleCost(samples: readonly LifecycleSample[], pollSeconds: number) {
+  const prices = loadPrices();
+  const memoryMb = 512;
+  const taskStates = (sample: LifecycleSample) =>
+    sample.executions.reduce(
+      (sum, e) =>
+        sum +
+        Object.entries(stateDurations(e))
+          .filter(([state]) => (e.taskInvocations[state] ?? 0) > 0)
+          .reduce((s, [, ms]) => s + ms, 0),
+      0,
+    );
+  const counts = samples.map((s) =>
+    countLifecycle(s.executions, {
+      apiRequests: 2,
+      ipv6ProberPerValidation: 0,
+      lambdaMs: taskStates(s) + s.apiMs,
+      memoryMb,
+    }),
+  );
+  const transitions = counts.map((c) => c.stateTransitions);
+  const median = counts.find((c) => c.stateTransitions === percentile(transitions, 50)) ?? counts[0];
+  if (!median) throw new Error('no lifecycle to count');
+  const medianSample = samples[counts.indexOf(median)] as LifecycleSample;
+  const entered = medianSample.executions.map((e) => countExecution(e).entered);
+  const localPolls = {
+    create: entered[0]?.WaitForCreate ?? 0,
+    delete: entered[1]?.WaitForDelete ?? 0,
+  };
+  const polls = {
+    create: pollsFor(AWS_ASSUMPTIONS.createStackSeconds, pollSeconds),
+    delete: pollsFor(AWS_ASSUMPTIONS.deleteStackSeconds, pollSeconds),
+  };
+  const extraPolls = polls.create - localPolls.create + (polls.delete - localPolls.delete);
+  const validations = medianSample.executions.reduce((sum, e) => sum + (e.taskInvocations.Validate ?? 0), 0);
+  const aws = {
+    ...median,
+    stateTransitions: median.stateTransitions + 3 * extraPolls,
+    lambdaInvocations: median.lambdaInvocations + extraPolls + validations,
+    lambdaInvocationsBy: {
+      ...median.lambdaInvocationsBy,
+      tasks: median.lambdaInvocationsBy.tasks + extraPolls,
+      ipv6Prober: validations,
+    },
+  };
+  return {
+    transitionsPerSample: summarize(transitions),
+    local: { count: median, price: priceLifecycle(median, prices), polls: localPolls },
+    aws: {
+      count: aws,
+      price: priceLifecycle(aws, prices),
+      polls,
+      pollSeconds,
+      assumptions: AWS_ASSUMPTIONS,
+      note: 'local counts plus 3 transitions and 1 CheckCreate/CheckDelete invocation per extra poll, plus the IPv6 prober (1 per validation); Lambda compute is the local estimate',
+    },
+  };
+}
+
+function operationSummary(requests: readonly { operation: string; start: number; end: number }[]) {
+  const byOperation: Record<string, number[]> = {};
+  for (const r of requests) {
+    const list = byOperation[r.operation] ?? [];
+    list.push(r.end - r.start);
+    byOperation[r.operation] = list;
+  }
+  return Object.fromEntries(
+    Object.entries(byOperation)
+      .map(
+        ([operation, ms]) =>
+          [operation, { n: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99) }] as const,
+      )
+      .sort((a, b) => b[1].n * b[1].p50Ms - a[1].n * a[1].p50Ms),
+  );
+}
+
+function sampleForJson(sample: LifecycleSample) {
+  return {
+    environmentId: sample.environmentId,
+    create: sample.create,
+    delete: sample.delete,
+    finalStatus: sample.finalStatus,
+    executions: sample.executions.map((e) => ({
+      name: e.name,
+      status: e.status,
+      taskInvocations: e.taskInvocations,
+      stateTransitions: countExecution(e).stateTransitions,
+      stateDurationsMs: stateDurations(e),
+    })),
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

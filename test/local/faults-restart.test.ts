@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
+import { REPO_ROOT } from '../../local/lambda-runtime.js';
+import { assertInvariants } from './invariants.js';
+import { call, processAlive, waitForStatus } from './local-api.js';
+
+interface Launched {
+  readonly child: ChildProcess;
+  readonly apiUrl: string;
+  output(): string;
+}
+
+/** `npm start` against an emulator that outlives it, in its own process group (so a kill takes its probes too). */
+async function launch(emulator: RunningEmulator): Promise<Launched> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, PORT: '0', LOG_LEVEL: 'ERROR', NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  const collect = (chunk: Buffer) => {
+    out += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const api = /API: +(http:\/\/\S+)/.exec(out)?.[1];
+    if (api) return { child, apiUrl: api, output: () => out };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`launcher did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** SIGKILL to the launcher's whole process group: no handler runs, nothing is cleaned up (a crashed host). */
+function kill(launched: Launched): Promise<void> {
+  return new Promise((resolve) => {
+    if (launched.child.exitCode !== null || launched.child.signalCode !== null) return resolve();
+    launched.child.once('exit', () => resolve());
+    process.kill(-(launched.child.pid as number), 'SIGKILL');
+  });
+}
+
+/** Whether `pid` still runs (a zombie left for an init that does not reap counts as gone), after up to 3 s. */
+async function stillRunning(pid: number): Promise<boolean> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    let zombie = false;
+    try {
+      zombie = /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // no /proc entry: gone (or not Linux; processAlive decides)
+    }
+    if (zombie || !processAlive(pid)) return false;
+    if (Date.now() > deadline) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('launcher killed mid-lifecycle (SIGKILL) and restarted', () => {
+  let emulator: RunningEmulator;
+  let running: Launched | undefined;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    if (running) await kill(running);
+    await emulator?.stop();
+  });
+
+  it('finishes an interrupted provisioning and an interrupted teardown after a restart, keeping every invariant', async () => {
+    const first = await launch(emulator);
+    running = first;
+    const leaving = String((await call(first.apiUrl, 'POST', '/environments', { name: 'leaving' })).body.id);
+    await waitForStatus(first.apiUrl, leaving, ['READY'], 60_000);
+    const probePids = [...first.output().matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    const arriving = String((await call(first.apiUrl, 'POST', '/environments', { name: 'arriving' })).body.id);
+    expect((await call(first.apiUrl, 'DELETE', `/environments/${leaving}`)).status).toBe(202);
+
+    await kill(first);
+    running = undefined;
+
+    expect(probePids.length).toBeGreaterThan(0);
+    for (const pid of probePids) expect(await stillRunning(pid)).toBe(false);
+    const second = await launch(emulator);
+    running = second;
+
+    const arrived = await waitForStatus(second.apiUrl, arriving, ['READY', 'FAILED'], 90_000);
+    const left = await waitForStatus(second.apiUrl, leaving, ['DELETED', 'FAILED'], 60_000);
+
+    expect(arrived.environment.status).toBe('READY');
+    expect(left.environment.status).toBe('DELETED');
+    expect((await call(second.apiUrl, 'DELETE', `/environments/${arriving}`)).status).toBe(202);
+    expect((await waitForStatus(second.apiUrl, arriving, ['DELETED', 'FAILED'], 60_000)).environment.status).toBe(
+      'DELETED',
+    );
+    await assertInvariants(emulator.endpoint);
+  }, 300_000);
+});

@@ -1,0 +1,127 @@
+import { CloudFormationClient, ListStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { emulatorClientConfig } from '../../local/control-plane-resources.js';
+
+/**
+ * The promises every fault scenario must keep, checked against what is really there (the registry table, the
+ * emulator's stacks, the tagging API), not against what the API says:
+ * 1. every environment is in a true final state: DELETED with a clean teardown receipt, or FAILED with a reason;
+ * 2. no environment stack exists without a record (nor for a DELETED one);
+ * 3. no expired environment is alive (final, and its task not running);
+ * 4. nothing tagged with a DELETED environment remains.
+ */
+export interface InvariantOptions {
+  /** Environments whose task (probe) runs now (`LocalControlPlane.liveEnvironments()`). */
+  readonly liveEnvironmentIds?: readonly string[];
+}
+
+const LIVE_STACK_STATUSES: StackStatus[] = [
+  'CREATE_IN_PROGRESS',
+  'CREATE_FAILED',
+  'CREATE_COMPLETE',
+  'ROLLBACK_IN_PROGRESS',
+  'ROLLBACK_FAILED',
+  'ROLLBACK_COMPLETE',
+  'DELETE_IN_PROGRESS',
+  'DELETE_FAILED',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+];
+const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
+
+interface StoredEnvironment {
+  id: string;
+  status: string;
+  expiresAt: string;
+  failureReason?: string;
+  teardown?: { remaining: string[]; deletedAt?: string };
+}
+
+async function registryRecords(emulatorUrl: string): Promise<StoredEnvironment[]> {
+  const dynamo = new DynamoDBClient(emulatorClientConfig(emulatorUrl));
+  try {
+    const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
+    const table = tables.find((name) => name.includes('RegistryEnvironments'));
+    if (table === undefined) throw new Error(`no registry table among ${tables.join(', ')}`);
+    const records: StoredEnvironment[] = [];
+    const documents = DynamoDBDocumentClient.from(dynamo);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      records.push(...((page.Items ?? []) as StoredEnvironment[]));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return records;
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+/** Every violated invariant, one line each (empty when all hold). */
+export async function invariantViolations(emulatorUrl: string, options: InvariantOptions = {}): Promise<string[]> {
+  const config = emulatorClientConfig(emulatorUrl);
+  const cfn = new CloudFormationClient(config);
+  const tagging = new ResourceGroupsTaggingAPIClient(config);
+  const violations: string[] = [];
+  try {
+    const records = await registryRecords(emulatorUrl);
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const now = Date.now();
+    const live = new Set(options.liveEnvironmentIds ?? []);
+
+    for (const r of records) {
+      if (r.status === 'DELETED') {
+        if (r.failureReason) violations.push(`${r.id} is DELETED but failed: ${r.failureReason}`);
+        if (r.teardown?.deletedAt === undefined || (r.teardown.remaining ?? []).length > 0) {
+          violations.push(`${r.id} is DELETED without a clean teardown receipt: ${JSON.stringify(r.teardown)}`);
+        }
+      } else if (r.status === 'FAILED') {
+        if (!r.failureReason) violations.push(`${r.id} is FAILED without a reason`);
+      } else {
+        violations.push(`${r.id} is ${r.status}, not in a final state`);
+      }
+      if (Date.parse(r.expiresAt) < now && !['DELETED', 'FAILED'].includes(r.status)) {
+        violations.push(`${r.id} expired at ${r.expiresAt} but is ${r.status}`);
+      }
+      if (live.has(r.id) && ['DELETED', 'FAILED'].includes(r.status)) {
+        violations.push(`${r.id} is ${r.status} but its task still runs`);
+      }
+    }
+
+    let nextToken: string | undefined;
+    do {
+      const page = await cfn.send(
+        new ListStacksCommand({ StackStatusFilter: LIVE_STACK_STATUSES, NextToken: nextToken }),
+      );
+      for (const stack of page.StackSummaries ?? []) {
+        const id = ENVIRONMENT_STACK.exec(stack.StackName ?? '')?.[1];
+        if (id === undefined || stack.ParentId !== undefined) continue;
+        const record = byId.get(id);
+        if (record === undefined) violations.push(`stack ${stack.StackName} (${stack.StackStatus}) has no record`);
+        else if (record.status === 'DELETED') {
+          violations.push(`stack ${stack.StackName} (${stack.StackStatus}) exists for DELETED ${id}`);
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+
+    for (const r of records.filter((x) => x.status === 'DELETED')) {
+      const { ResourceTagMappingList } = await tagging.send(
+        new GetResourcesCommand({ TagFilters: [{ Key: 'dsenv:environment-id', Values: [r.id] }] }),
+      );
+      const arns = (ResourceTagMappingList ?? []).map((m) => m.ResourceARN);
+      if (arns.length > 0) violations.push(`DELETED ${r.id} still has tagged resources: ${arns.join(', ')}`);
+    }
+  } finally {
+    cfn.destroy();
+    tagging.destroy();
+  }
+  return violations;
+}
+
+export async function assertInvariants(emulatorUrl: string, options: InvariantOptions = {}): Promise<void> {
+  expect(await invariantViolations(emulatorUrl, options)).toEqual([]);
+}
