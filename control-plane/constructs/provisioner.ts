@@ -198,7 +198,12 @@ export class Provisioner extends Construct {
     const checkCreate = task('CheckCreate', handlers.checkStack, { environmentId, operation: 'create' }, '$.check');
     const validate = task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
     for (const provisionTask of [createStack, checkCreate, validate]) {
-      provisionTask.addCatch(superseded, catchConflict).addCatch(recordCreateFailure, catchToCreateFailure);
+      // A lost conditional write is retried on fresh state first: only a conflict that persists (the environment
+      // is being deleted) means another execution owns it.
+      provisionTask
+        .addRetry(conflictRetry)
+        .addCatch(superseded, catchConflict)
+        .addCatch(recordCreateFailure, catchToCreateFailure);
     }
     const valid = new Choice(this, 'Valid?', { stateName: 'Valid?' })
       .when(Condition.booleanEquals('$.validation.passed', true), ready)

@@ -226,7 +226,32 @@ describe('provisioning', () => {
 
     expect(run.error).toBeUndefined();
     expect(run.path).toEqual(['Route', 'CreateStack', 'WaitForCreate', 'CheckCreate', 'Superseded']);
-    expect(run.calls.map((c) => c.state)).toEqual(['CreateStack', 'CheckCreate']);
+    // first try + 3 retries on fresh state: the conflict persisted, so another execution owns the environment
+    expect(run.calls.map((c) => c.state)).toEqual([
+      'CreateStack',
+      'CheckCreate',
+      'CheckCreate',
+      'CheckCreate',
+      'CheckCreate',
+    ]);
+  });
+
+  it('retries a provisioning step whose conditional write lost a race with a benign concurrent write', async () => {
+    const run = await execute(
+      { action: 'provision', environmentId },
+      {
+        CreateStack: (_, n) => {
+          if (n === 1) throw named('ConflictError', 'environment changed meanwhile (expected version 1)');
+          return stack;
+        },
+        CheckCreate: () => ({ state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' }),
+        Validate: () => ({ passed: true, failedChecks: [] }),
+      },
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.path.at(-1)).toBe('Ready');
+    expect(run.calls.filter((c) => c.state === 'CreateStack')).toHaveLength(2);
   });
 });
 
