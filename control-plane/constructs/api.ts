@@ -105,11 +105,10 @@ export class EnvironmentsApi extends Construct {
     const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
     const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
 
+    // Deleting the expiry schedule needs only its group (no target, no role to pass).
     const remove = fn('DeleteFunction', 'delete-environment.ts', 'DELETE /environments/{id}')
       .useTable(registry.table)
-      .useStateMachine(stateMachine)
-      // Read with SCHEDULE_GROUP to address the schedule; a delete never passes the role (no PassRole).
-      .withEnv('SCHEDULER_ROLE_ARN', expiry.schedulerRole.roleArn);
+      .useStateMachine(stateMachine);
     expiry.allowDeleteSchedules(remove);
 
     const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'))

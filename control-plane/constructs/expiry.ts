@@ -62,7 +62,13 @@ export class Expiry extends Construct {
     })
       .useTable(props.registry.table)
       .useStateMachine(props.stateMachine, { describe: true })
-      .withEnv('STUCK_AFTER_MINUTES', props.stuckAfterMinutes);
+      .withEnv('STUCK_AFTER_MINUTES', props.stuckAfterMinutes)
+      // Confirms that a stack missing from its listing is really gone before tearing its environment down.
+      .allow(
+        ['cloudformation:DescribeStacks'],
+        [HouseFunction.environmentStacksArn(this)],
+        "Only the environments' stacks (dsenv-env-*); the wildcard is the environment id and stack uuid.",
+      );
 
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the sweeper',

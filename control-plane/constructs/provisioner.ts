@@ -76,10 +76,23 @@ const TRANSIENT_RETRY: RetryProps = {
  * and from the provision tasks' Catch (which stores the error at `$.check.error`), so `$.check` is
  * always present; merging it into the state lifts `reason` or `error` to the top, as
  * `RecordFailureInput` wants, whichever route was taken. JSONPath `Parameters` cannot name an
- * optional path, hence the intrinsic.
+ * optional path, hence the intrinsic. The state's own `reason` (why the execution was started, e.g.
+ * `sweeper`) is blanked first: it is not why provisioning failed.
  */
-const CREATE_FAILURE_INPUT =
-  'States.JsonMerge(States.JsonMerge($, $.check, false), States.StringToJson(\'\\{"stage":"create"\\}\'), false)';
+const CREATE_FAILURE_INPUT = failureInput('create');
+
+/**
+ * Input of RecordTeardownFailure, built the same way: the teardown tasks' Catch stores the error at
+ * `$.check.error`, so `$.check` is always present, and when the last CheckDelete reported a failed
+ * delete its `reason` (the stack events naming the resources that failed to delete) is lifted with
+ * the error. Without a failed delete check there is no `reason`, only the error.
+ */
+const TEARDOWN_FAILURE_INPUT = failureInput('teardown');
+
+function failureInput(stage: 'create' | 'teardown'): string {
+  const defaults = `States.StringToJson('\\{"stage":"${stage}","reason":""\\}')`;
+  return `States.JsonMerge(States.JsonMerge($, ${defaults}, false), $.check, false)`;
+}
 
 /**
  * The provisioning state machine: the lifecycle diagram of docs/design.md, state for state (the
@@ -117,17 +130,21 @@ export class Provisioner extends Construct {
     const teardownFailed = new Fail(this, 'TeardownFailed', {
       stateName: 'TeardownFailed',
       error: 'TeardownFailed',
-      causePath: '$.error.Cause',
+      causePath: '$.check.error.Cause',
     });
 
     // ── teardown ──
-    const recordTeardownFailure = task(
-      'RecordTeardownFailure',
-      handlers.recordFailure,
-      { environmentId, stage: 'teardown', error: JsonPath.objectAt('$.error') },
-      '$.failure',
-    ).next(teardownFailed);
-    const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.error' };
+    const recordTeardownFailure = new LambdaInvoke(this, 'RecordTeardownFailure', {
+      stateName: 'RecordTeardownFailure',
+      lambdaFunction: handlers.recordFailure,
+      payload: TaskInput.fromJsonPathAt(TEARDOWN_FAILURE_INPUT),
+      retryOnServiceExceptions: false,
+      resultSelector: { 'recorded.$': '$.Payload' },
+      resultPath: '$.failure',
+    })
+      .addRetry(TRANSIENT_RETRY)
+      .next(teardownFailed);
+    const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
 
     // Teardowns can overlap (expiry schedule, API DELETE, sweeper): a lost conditional write is retried on fresh
     // state, and a teardown that finds the environment already settled by another one ends as Superseded.

@@ -3,12 +3,7 @@ import { type ServiceCatalogClient, TerminateProvisionedProductCommand } from '@
 import { type RegistrationEvent, RegistrationProperties, type RegistrationResponse } from '../schemas/catalog.js';
 import { ENVIRONMENT_NAME_PATTERN, type Environment, type EnvironmentView } from '../schemas/environment.js';
 import { ConflictError, ControlPlaneError, ForbiddenError, InputValidationError } from '../shared/errors.js';
-import {
-  deleteEnvironment,
-  type EnvironmentsDeps,
-  extendEnvironment,
-  registerEnvironment,
-} from './environments.js';
+import { deleteEnvironment, type EnvironmentsDeps, extendEnvironment, registerEnvironment } from './environments.js';
 import { translateAwsError } from './registry.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';
 

@@ -10,7 +10,7 @@ import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/en
 import type { WorkflowInput } from '../schemas/workflow.js';
 import type { Clock } from '../shared/clients.js';
 import type { Registry } from './registry.js';
-import type { CloudFormationPort } from './stacks.js';
+import { type CloudFormationPort, describeStack } from './stacks.js';
 
 export type SweeperLogger = Pick<Logger, 'info' | 'warn'>;
 
@@ -47,6 +47,8 @@ export interface SweepSummary {
   restarted: number;
   schedulesRecreated: number;
   stuck: number;
+  /** Active environments whose stack was deleted or lost outside the control plane: torn down, ending FAILED. */
+  stacksVanished: number;
   orphanStacksDeleted: number;
   errors: number;
 }
@@ -101,9 +103,14 @@ const minutes = (n: number) => n * 60_000;
  * - its execution gone or ended while the status is not settled → the right action restarted
  *   (CREATING/VALIDATING → provision, DELETING → teardown);
  * - READY without its expiry schedule → the schedule recreated;
+ * - READY, or CREATING/VALIDATING without a running execution, while its stack no longer exists (deleted by hand,
+ *   or lost) → DELETING with a failure reason and a teardown execution (reason `stack-vanished`), so the teardown
+ *   verifies nothing tagged remains and the environment ends FAILED, saying what happened;
  * - in a non-final status longer than STUCK_AFTER_MINUTES with a running execution → reported only.
  * Then every `dsenv-env-*` stack without a record, or whose record is DELETED/FAILED, is deleted.
- * One environment's failure is logged and counted; the sweep goes on.
+ * The stacks are listed once per sweep (after the records, so a record's stack is older than the listing) and the
+ * listing serves both the vanished-stack and the orphan-stack repairs. One environment's failure is logged and
+ * counted; the sweep goes on.
  */
 export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
   const summary: SweepSummary = {
@@ -112,14 +119,24 @@ export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
     restarted: 0,
     schedulesRecreated: 0,
     stuck: 0,
+    stacksVanished: 0,
     orphanStacksDeleted: 0,
     errors: 0,
   };
   const lists = await Promise.all(ACTIVE_STATUSES.map((status) => deps.registry.listByStatus(status)));
+  let stacks: EnvironmentStack[] | undefined;
+  try {
+    stacks = await listEnvironmentStacks(deps.cfn);
+  } catch (error) {
+    // Without a listing nothing can be said about vanished or orphan stacks; the other repairs go on.
+    summary.errors++;
+    deps.logger.warn('sweeper could not list the stacks', { error: (error as Error).message });
+  }
+  const liveStacks = stacks === undefined ? undefined : new Map(stacks.map((s) => [s.environmentId, s.stack]));
   for (const environment of lists.flat()) {
     summary.scanned++;
     try {
-      const action = await repairEnvironment(deps, environment);
+      const action = await repairEnvironment(deps, environment, liveStacks);
       if (action !== undefined) summary[action]++;
     } catch (error) {
       summary.errors++;
@@ -130,18 +147,25 @@ export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
     }
   }
   try {
-    summary.orphanStacksDeleted = await deleteOrphanStacks(deps);
+    if (stacks !== undefined) summary.orphanStacksDeleted = await deleteOrphanStacks(deps, stacks);
   } catch (error) {
     summary.errors++;
-    deps.logger.warn('sweeper could not list or delete orphan stacks', { error: (error as Error).message });
+    deps.logger.warn('sweeper could not delete orphan stacks', { error: (error as Error).message });
   }
   deps.logger.info('sweep finished', { ...summary });
   return summary;
 }
 
-type RepairAction = 'expired' | 'restarted' | 'schedulesRecreated' | 'stuck';
+type RepairAction = 'expired' | 'restarted' | 'schedulesRecreated' | 'stacksVanished' | 'stuck';
 
-async function repairEnvironment(deps: SweeperDeps, environment: Environment): Promise<RepairAction | undefined> {
+/** Live environment stacks by environment id (the sweep's one listing); undefined when it could not be listed. */
+type LiveStacks = ReadonlyMap<string, StackSummary> | undefined;
+
+async function repairEnvironment(
+  deps: SweeperDeps,
+  environment: Environment,
+  liveStacks: LiveStacks,
+): Promise<RepairAction | undefined> {
   const now = deps.clock.now();
   const { id, status } = environment;
   // The expiry schedule fires at expiresAt; the sweeper only takes over once it is clearly overdue, so the two do
@@ -155,6 +179,7 @@ async function repairEnvironment(deps: SweeperDeps, environment: Environment): P
     return 'expired';
   }
   if (status === 'READY') {
+    if (await stackVanished(deps, environment, liveStacks)) return tearDownVanished(deps, environment);
     if (await deps.expiry.exists(id)) return undefined;
     await deps.expiry.create(id, environment.expiresAt);
     deps.logger.info('expiry schedule recreated', { environmentId: id, expiresAt: environment.expiresAt });
@@ -176,6 +201,11 @@ async function repairEnvironment(deps: SweeperDeps, environment: Environment): P
   // at work whose ARN is not stored yet (a DELETE's teardown that wrote first); a second one would compete with it.
   const unrecorded = environment.executionArn === undefined || state === 'ENDED';
   if (unrecorded && quietFor < minutes(deps.config.graceMinutes ?? 2)) return undefined;
+  // Restarting the provisioning of a stack that no longer exists would wait on nothing: the lost execution's
+  // environment is torn down instead.
+  if (status !== 'DELETING' && (await stackVanished(deps, environment, liveStacks))) {
+    return tearDownVanished(deps, environment);
+  }
   const action = status === 'DELETING' ? 'teardown' : 'provision';
   const executionArn = await deps.startWorkflow({ action, environmentId: id, reason: 'sweeper' });
   await deps.registry.update(environment, { executionArn }, [status]);
@@ -183,10 +213,47 @@ async function repairEnvironment(deps: SweeperDeps, environment: Environment): P
   return 'restarted';
 }
 
-async function listEnvironmentStacks(
-  cfn: CloudFormationPort,
-): Promise<{ stack: StackSummary; environmentId: string }[]> {
-  const found: { stack: StackSummary; environmentId: string }[] = [];
+/**
+ * Whether the environment's stack is gone: it has a stack id, the sweep's listing has no live stack of that id, and
+ * CloudFormation confirms it (DELETE_COMPLETE, or unknown). The confirmation, one call for a suspect only, keeps a
+ * listing that lags behind from tearing down a live environment.
+ */
+async function stackVanished(deps: SweeperDeps, environment: Environment, liveStacks: LiveStacks): Promise<boolean> {
+  const { stackId } = environment;
+  if (stackId === undefined || liveStacks === undefined) return false;
+  const listed = liveStacks.get(environment.id);
+  if (listed !== undefined && (listed.StackId === undefined || listed.StackId === stackId)) return false;
+  const stack = await describeStack(deps.cfn, stackId);
+  return stack === undefined || stack.StackStatus === 'DELETE_COMPLETE';
+}
+
+/**
+ * DELETING with a failure reason (kept by the teardown, which then ends FAILED instead of DELETED), and a teardown
+ * execution that verifies nothing tagged with the environment remains.
+ */
+async function tearDownVanished(deps: SweeperDeps, environment: Environment): Promise<RepairAction> {
+  const { id, status } = environment;
+  const what = `stack ${environment.stackName} disappeared outside the control plane while the environment was ${status}`;
+  const failureReason = environment.failureReason ? `${environment.failureReason}; then ${what}` : what;
+  const deleting = await deps.registry.update(environment, { status: 'DELETING', failureReason }, [status]);
+  const executionArn = await deps.startWorkflow({ action: 'teardown', environmentId: id, reason: 'stack-vanished' });
+  await deps.registry.update(deleting, { executionArn }, ['DELETING']);
+  deps.logger.warn('stack vanished: teardown started', {
+    environmentId: id,
+    status,
+    stackId: environment.stackId,
+    executionArn,
+  });
+  return 'stacksVanished';
+}
+
+interface EnvironmentStack {
+  stack: StackSummary;
+  environmentId: string;
+}
+
+async function listEnvironmentStacks(cfn: CloudFormationPort): Promise<EnvironmentStack[]> {
+  const found: EnvironmentStack[] = [];
   let nextToken: string | undefined;
   do {
     const output = await cfn.send(
@@ -202,9 +269,9 @@ async function listEnvironmentStacks(
   return found;
 }
 
-async function deleteOrphanStacks(deps: SweeperDeps): Promise<number> {
+async function deleteOrphanStacks(deps: SweeperDeps, stacks: readonly EnvironmentStack[]): Promise<number> {
   let deleted = 0;
-  for (const { stack, environmentId } of await listEnvironmentStacks(deps.cfn)) {
+  for (const { stack, environmentId } of stacks) {
     if (stack.StackStatus === 'DELETE_IN_PROGRESS') continue;
     const environment = await deps.registry.get(environmentId);
     if (environment !== undefined && !FINAL_STATUSES.includes(environment.status)) continue;

@@ -14,6 +14,12 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../control-plane/config.js';
 import { HANDLER_ENTRY_METADATA } from '../../control-plane/constructs/house-function.js';
+import {
+  catalogEnvironmentId,
+  TAG_PROVISIONED_PRODUCT_ARN,
+  TAG_PROVISIONING_PRINCIPAL_ARN,
+} from '../../functions/domain/service-catalog.js';
+import type { RegistrationResponse } from '../../functions/schemas/catalog.js';
 import type { Environment } from '../../functions/schemas/environment.js';
 import { anEnvironment } from '../fixtures/workflow/fakes.js';
 import { ALICE, lambdaContext as apiContext, apiEvent } from '../unit/api/support/events.js';
@@ -85,6 +91,72 @@ const answers = (statusCode: number) => (result: unknown) => {
 
 let prober: Server;
 let proberUrl = '';
+
+/** Stands in for CloudFormation's pre-signed ResponseURL: keeps every PUT body a custom-resource handler sends. */
+let responseServer: Server;
+let responseUrl = '';
+const responsesPut: RegistrationResponse[] = [];
+
+/** A Service Catalog product stack, as Service Catalog tags it (the launching principal, the provisioned product). */
+const PRODUCT_STACK = stackIdOf('SC-123456789012-pp-abc123def456');
+const PROVISIONED_PRODUCT = 'pp-abc123def456';
+const CATALOG_ENVIRONMENT = catalogEnvironmentId(PRODUCT_STACK, 'Registration');
+
+/** The product stack answers DescribeStacks with the tags only Service Catalog can set. */
+function productStackIsTagged(aws: FakeAws): void {
+  aws
+    .stub('CloudFormationClient')
+    .on(DescribeStacksCommand, { StackName: PRODUCT_STACK })
+    .resolves({
+      Stacks: [
+        {
+          StackId: PRODUCT_STACK,
+          StackName: 'SC-123456789012-pp-abc123def456',
+          StackStatus: 'CREATE_IN_PROGRESS',
+          CreationTime: new Date(),
+          Tags: [
+            {
+              Key: TAG_PROVISIONED_PRODUCT_ARN,
+              Value: `arn:aws:servicecatalog:us-east-1:123456789012:stack/demo/${PROVISIONED_PRODUCT}`,
+            },
+            { Key: TAG_PROVISIONING_PRINCIPAL_ARN, Value: ALICE },
+          ],
+        },
+      ],
+    });
+}
+
+/** A record registered by that provisioned product. */
+const catalogRecord = (overrides: Partial<Environment> = {}) =>
+  record({ source: 'service-catalog', provisionedProductId: PROVISIONED_PRODUCT, status: 'READY', ...overrides });
+
+/**
+ * A CloudFormation event for the product's `Custom::EnvironmentRegistration`, nothing answered yet. The product
+ * stack carries the catalog's tags; an Update or Delete is about the environment registered as `ID`.
+ */
+function registrationEvent(aws: FakeAws, requestType: 'Create' | 'Update' | 'Delete', extra = {}) {
+  responsesPut.length = 0;
+  productStackIsTagged(aws);
+  if (requestType !== 'Create') aws.records.set(ID, catalogRecord());
+  return {
+    RequestType: requestType,
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:registration',
+    ResponseURL: responseUrl,
+    StackId: PRODUCT_STACK,
+    RequestId: `request-${requestType}`,
+    LogicalResourceId: 'Registration',
+    ResourceType: 'Custom::EnvironmentRegistration',
+    ResourceProperties: { EnvironmentName: 'catalog-demo', TtlMinutes: '60' },
+    ...(requestType === 'Create' ? {} : { PhysicalResourceId: ID }),
+    ...extra,
+  };
+}
+
+/** The handler answered SUCCESS, and CloudFormation got that same answer at ResponseURL, once. */
+const answersCloudFormation = (physicalResourceId: string) => (result: unknown) => {
+  expect(result).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalResourceId });
+  expect(responsesPut).toEqual([result]);
+};
 
 /** One or more paths through each handler; every function with a handler entry must have one. */
 const SCENARIOS: Record<string, readonly Scenario[]> = {
@@ -303,6 +375,49 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       sends: ['UpdateCommand', 'DeleteScheduleCommand', 'DescribeStacksCommand', 'DeleteStackCommand'],
       assess: (result) => expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' }),
     },
+    {
+      name: 'StartTeardown of a catalog environment also terminates its provisioned product',
+      prepare: (aws) => {
+        aws.records.set(ID, catalogRecord({ stackId: stackIdOf(`dsenv-${ID}`) }));
+        return { environmentId: ID };
+      },
+      sends: ['DeleteScheduleCommand', 'DeleteStackCommand', 'TerminateProvisionedProductCommand'],
+      assess: (result) => expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' }),
+    },
+  ],
+  'functions/workflow/catalog-registration.ts': [
+    {
+      name: 'a launch (Create) reads the product stack tags, registers the environment and answers at ResponseURL',
+      prepare: (aws) => registrationEvent(aws, 'Create'),
+      sends: [
+        'DescribeStacksCommand',
+        'GetCommand',
+        'QueryCommand',
+        'DescribeVpcsCommand',
+        'DescribeEgressOnlyInternetGatewaysCommand',
+        'PutCommand',
+        'CreateScheduleCommand',
+        'StartExecutionCommand',
+        'UpdateCommand',
+      ],
+      assess: answersCloudFormation(CATALOG_ENVIRONMENT),
+    },
+    {
+      name: 'a product update (Update) with a new TtlMinutes moves the expiry schedule',
+      prepare: (aws) =>
+        registrationEvent(aws, 'Update', {
+          ResourceProperties: { EnvironmentName: 'demo', TtlMinutes: '120' },
+          OldResourceProperties: { EnvironmentName: 'demo', TtlMinutes: '60' },
+        }),
+      sends: ['DescribeStacksCommand', 'GetCommand', 'UpdateCommand', 'UpdateScheduleCommand'],
+      assess: answersCloudFormation(ID),
+    },
+    {
+      name: 'a termination from the catalog (Delete) starts the teardown and deletes the expiry schedule',
+      prepare: (aws) => registrationEvent(aws, 'Delete'),
+      sends: ['DescribeStacksCommand', 'GetCommand', 'UpdateCommand', 'StartExecutionCommand', 'DeleteScheduleCommand'],
+      assess: answersCloudFormation(ID),
+    },
   ],
   'functions/workflow/finish-teardown.ts': [
     {
@@ -450,12 +565,29 @@ beforeAll(async () => {
     functions.set(entry, { entry, variables, statements: statementsOfRole(resources, roleId) });
   }
   prober = createServer((_req, res) => res.end('{"status":"ok"}'));
-  await new Promise<void>((resolveListen) => prober.listen(0, '127.0.0.1', resolveListen));
-  proberUrl = `http://127.0.0.1:${(prober.address() as AddressInfo).port}/health`;
+  proberUrl = `${await listenLocally(prober)}/health`;
+  responseServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      if (req.method === 'PUT') responsesPut.push(JSON.parse(body) as RegistrationResponse);
+      res.writeHead(req.method === 'PUT' ? 200 : 405).end();
+    });
+  });
+  responseUrl = `${await listenLocally(responseServer)}/cloudformation-response?X-Amz-Signature=fake`;
 });
+
+/** Listens on a free port of 127.0.0.1 and answers with the server's base URL. */
+async function listenLocally(server: Server): Promise<string> {
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 afterAll(async () => {
   await new Promise((resolveClose) => prober?.close(resolveClose));
+  await new Promise((resolveClose) => responseServer?.close(resolveClose));
   aws.reset();
 });
 

@@ -173,8 +173,25 @@ describe('provisioning', () => {
       stage: 'create',
       error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('AlreadyExistsException') },
     });
-    expect(record).not.toHaveProperty('reason');
+    // Empty: the error is the reason (record-failure reads an empty reason as none).
+    expect(record?.reason).toBe('');
     expect(run.path.at(-1)).toBe('TornDown');
+  });
+
+  it('does not take why the execution was started for why provisioning failed', async () => {
+    const run = await execute(
+      { action: 'provision', environmentId, reason: 'sweeper' },
+      {
+        CreateStack: () => {
+          throw named('StackOperationFailedError', 'AlreadyExistsException');
+        },
+        RecordCreateFailure: () => ({ status: 'FAILED' }),
+        ...teardownOk,
+      },
+    );
+
+    const record = run.calls.find((c) => c.state === 'RecordCreateFailure')?.input;
+    expect(record).toMatchObject({ stage: 'create', reason: '', error: { Error: 'StackOperationFailedError' } });
   });
 
   it('records a failed validation, then cleans up', async () => {
@@ -332,12 +349,93 @@ describe('teardown', () => {
     );
 
     expect(run.path.slice(-3)).toEqual(['FinishTeardown', 'RecordTeardownFailure', 'TeardownFailed']);
-    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toEqual({
+    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
       environmentId,
       stage: 'teardown',
+      // the delete completed: no stack reason, and not the execution's own reason (`expired`)
+      reason: '',
       error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('vpc/vpc-1') },
     });
     expect(run.error?.message).toMatch(/vpc\/vpc-1/);
+  });
+
+  it('names the resources that failed to delete when DeleteStack keeps failing', async () => {
+    const stuck = 'PrivateSubnet1 (AWS::EC2::Subnet) DELETE_FAILED: subnet-1 has dependencies';
+    const run = await execute(
+      { action: 'teardown', environmentId, reason: 'deleted' },
+      {
+        StartTeardown: (_, n) => {
+          if (n > 3) throw named('StackOperationFailedError', 'stack could not be deleted in 3 attempts');
+          return { attempt: n, stackStatus: 'DELETE_FAILED' };
+        },
+        CheckDelete: () => ({ state: 'FAILED', stackStatus: 'DELETE_FAILED', reason: stuck }),
+        RecordTeardownFailure: () => ({ status: 'FAILED' }),
+      },
+    );
+
+    expect(run.path).toEqual([
+      'Route',
+      ...Array(3).fill(['StartTeardown', 'WaitForDelete', 'CheckDelete', 'DeleteDone?']).flat(),
+      'StartTeardown',
+      'RecordTeardownFailure',
+      'TeardownFailed',
+    ]);
+    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
+      environmentId,
+      stage: 'teardown',
+      reason: stuck,
+      error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('in 3 attempts') },
+    });
+    expect(run.error?.message).toMatch(/in 3 attempts/);
+  });
+
+  it('records a teardown that fails before any stack check with the error alone', async () => {
+    const run = await execute(
+      { action: 'teardown', environmentId, reason: 'expired' },
+      {
+        StartTeardown: () => {
+          throw named('NotFoundError', `environment ${environmentId} not found`);
+        },
+        RecordTeardownFailure: () => ({ status: 'FAILED' }),
+      },
+    );
+
+    expect(run.path).toEqual(['Route', 'StartTeardown', 'RecordTeardownFailure', 'TeardownFailed']);
+    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
+      environmentId,
+      stage: 'teardown',
+      reason: '',
+      error: { Error: 'NotFoundError', Cause: expect.stringContaining('not found') },
+    });
+    expect(run.error?.message).toMatch(/not found/);
+  });
+
+  it('records the cleanup teardown’s own error, not the provisioning error before it', async () => {
+    const run = await execute(
+      { action: 'provision', environmentId },
+      {
+        CreateStack: () => {
+          throw named('StackOperationFailedError', 'AlreadyExistsException');
+        },
+        RecordCreateFailure: () => ({ status: 'FAILED' }),
+        StartTeardown: () => {
+          throw named('AccessDeniedException', 'not authorized to perform cloudformation:DeleteStack');
+        },
+        RecordTeardownFailure: () => ({ status: 'FAILED' }),
+      },
+    );
+
+    expect(run.path.slice(-4)).toEqual([
+      'RecordCreateFailure',
+      'StartTeardown',
+      'RecordTeardownFailure',
+      'TeardownFailed',
+    ]);
+    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
+      stage: 'teardown',
+      reason: '',
+      error: { Error: 'AccessDeniedException', Cause: expect.stringContaining('cloudformation:DeleteStack') },
+    });
   });
 
   it('ends Superseded, not failed, when an overlapping teardown already settled the environment', async () => {

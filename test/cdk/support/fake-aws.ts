@@ -30,7 +30,7 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { ServiceCatalogClient } from '@aws-sdk/client-service-catalog';
+import { ServiceCatalogClient, TerminateProvisionedProductCommand } from '@aws-sdk/client-service-catalog';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
@@ -150,6 +150,11 @@ export class FakeAws {
     this.stub('LambdaClient')
       .on(InvokeCommand)
       .resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(PROBE_ANSWER)) as never });
+    this.stub('ServiceCatalogClient')
+      .on(TerminateProvisionedProductCommand)
+      .callsFake((input: Input) => ({
+        RecordDetail: { RecordId: 'rec-1', ProvisionedProductId: input.ProvisionedProductId, Status: 'CREATED' },
+      }));
   }
 
   /** A parent stack of the blueprint in `status`, with its outputs. */

@@ -40,6 +40,8 @@ interface Service {
   readonly resource: (operation: string, input: SentCommand['input']) => string;
   /** The role the call passes to the service, if any (needs iam:PassRole, conditioned on the service). */
   readonly passesRole?: (input: SentCommand['input']) => { roleArn: string; toService: string } | undefined;
+  /** The condition keys IAM sets for the call (what a statement's Condition may test). */
+  readonly context?: (operation: string, input: SentCommand['input']) => Readonly<Record<string, string>>;
 }
 
 /** Every client class of functions/shared/clients.ts. */
@@ -83,7 +85,12 @@ export const SERVICES: Record<string, Service> = {
     action: (operation) => (operation === 'Invoke' ? 'InvokeFunction' : operation),
     resource: (_, input) => arnOr(input.FunctionName, (n) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${n}`),
   },
-  ServiceCatalogClient: { prefix: 'servicecatalog', resource: () => '*' },
+  ServiceCatalogClient: {
+    prefix: 'servicecatalog',
+    resource: () => '*',
+    // Every provisioned product of the fake account is the caller's own account's: accountLevel is `self`.
+    context: () => ({ 'servicecatalog:accountLevel': 'self' }),
+  },
 };
 
 /** The IAM requests one SDK call needs allowed: its own action, and iam:PassRole for a role it hands over. */
@@ -91,10 +98,12 @@ export function iamRequestsOf(sent: SentCommand): IamRequest[] {
   const service = SERVICES[sent.client];
   if (service === undefined) throw new Error(`no IAM mapping for client ${sent.client}`);
   const operation = sent.command.replace(/Command$/, '');
+  const context = service.context?.(operation, sent.input);
   const requests: IamRequest[] = [
     {
       action: `${service.prefix}:${service.action?.(operation) ?? operation}`,
       resource: service.resource(operation, sent.input),
+      ...(context === undefined ? {} : { context }),
     },
   ];
   const passed = service.passesRole?.(sent.input);
