@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ENVIRONMENT_NAME_PATTERN } from './environment.js';
 
 /** Container image reference: registry/repository[:tag][@digest]. */
-const IMAGE_URI_PATTERN = /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_URI_PATTERN =
+  /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
 /** Body of POST /environments. Unknown fields are rejected. TTL bounds are checked against configuration. */
 export const CreateEnvironmentBody = z.strictObject({
@@ -22,7 +23,9 @@ export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBody>;
 export const EnvironmentId = z.string().regex(/^env-[a-z0-9]{12}$/, 'unknown environment id');
 
 /** Idempotency-Key header: printable, bounded. */
-export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9._:-]');
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9._:-]');
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 8 * 1024;

@@ -701,12 +701,13 @@ describe('emulator patches', () => {
     });
   });
 
-  it('registers exactly the patches tested here', async () => {
+  it('registers exactly the patches tested here, plus the fault switches tested by test/local/faults*.test.ts', async () => {
     const { readFile } = await import('node:fs/promises');
     const init = await readFile(new URL('../../local/emulator/patches/__init__.py', import.meta.url), 'utf8');
     const registered = [...(init.split('PATCHES = [')[1]?.split(']')[0] ?? '').matchAll(/"([a-z0-9_]+)"/g)].map(
       (m) => m[1],
     );
-    expect(registered.sort()).toEqual(cases.map((c) => c.patch).sort());
+    const faultSwitches = ['fault_injection'];
+    expect(registered.sort()).toEqual([...cases.map((c) => c.patch), ...faultSwitches].sort());
   });
 });
