@@ -37,6 +37,14 @@ function reasonFor(input: RecordFailureInput, environment: Environment): string 
   const stageLabel = { create: 'provisioning failed', validate: 'validation failed', teardown: 'teardown failed' }[
     input.stage
   ];
+  if (input.stage === 'teardown' && input.reason && input.error) {
+    // A teardown that gave up (the error: "could not be deleted in N attempts") after a failed delete (the reason:
+    // the stack events naming the resources that failed to delete) keeps both; a reason the environment already
+    // records (a provisioning failure whose check preceded the cleanup) is not repeated.
+    const error = summariseCaughtError(input.error);
+    if (environment.failureReason?.includes(input.reason)) return `${stageLabel}: ${error}`;
+    return `${stageLabel}: ${error}; stack events: ${input.reason}`;
+  }
   if (input.reason) return `${stageLabel}: ${input.reason}`;
   if (input.stage === 'validate')
     return failedChecksSummary(environment) ?? `${stageLabel}: no check result was stored`;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const WorkflowInput = z.object({
   action: z.enum(['provision', 'teardown']),
   environmentId: z.string(),
-  /** Why a teardown was started: `expired`, `deleted`, `sweeper`, `catalog-terminated`. */
+  /** Why a workflow was started: `expired`, `deleted`, `sweeper`, `catalog-terminated`, `stack-vanished`. */
   reason: z.string().optional(),
 });
 export type WorkflowInput = z.infer<typeof WorkflowInput>;

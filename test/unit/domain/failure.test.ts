@@ -76,6 +76,43 @@ describe('recordFailure', () => {
     );
   });
 
+  it('keeps both why a teardown gave up and the stack events naming the resources that failed to delete', async () => {
+    const { registry, deps } = setup({ status: 'DELETING' });
+    const stuck = 'PrivateSubnet1 (AWS::EC2::Subnet) DELETE_FAILED: subnet-1 has dependencies';
+    await recordFailure(deps, {
+      environmentId: ID,
+      stage: 'teardown',
+      reason: stuck,
+      error: {
+        Error: 'StackOperationFailedError',
+        Cause: JSON.stringify({
+          errorType: 'StackOperationFailedError',
+          errorMessage: 'stack could not be deleted in 3 attempts',
+        }),
+      },
+    });
+    expect(registry.stored(ID)).toMatchObject({
+      status: 'FAILED',
+      failureReason: `teardown failed: StackOperationFailedError: stack could not be deleted in 3 attempts; stack events: ${stuck}`,
+    });
+  });
+
+  it('does not repeat, for a failed cleanup, the provisioning reason it already records', async () => {
+    const { registry, deps } = setup({
+      status: 'DELETING',
+      failureReason: 'provisioning failed: Subnet: limit exceeded',
+    });
+    await recordFailure(deps, {
+      environmentId: ID,
+      stage: 'teardown',
+      reason: 'Subnet: limit exceeded',
+      error: { Error: 'AccessDeniedException', Cause: 'not authorized' },
+    });
+    expect(registry.stored(ID).failureReason).toBe(
+      'provisioning failed: Subnet: limit exceeded; then teardown failed: AccessDeniedException: not authorized',
+    );
+  });
+
   it('handles a plain-text cause such as States.Timeout', async () => {
     const { registry, deps } = setup({ status: 'DELETING' });
     await recordFailure(deps, {
