@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
 import { assertInvariants } from './invariants.js';
-import { type ApiEnvironment, call, waitForStatus } from './local-api.js';
+import { type ApiEnvironment, call, fastLocalOptions, waitForStatus } from './local-api.js';
 
 /**
  * Fault injection on local mode: a READY environment's stack is deleted behind the control plane's back (by hand in
@@ -20,17 +20,12 @@ describe('fault injection on local mode: a stack that vanished', () => {
   let cfn: CloudFormationClient;
 
   beforeAll(async () => {
-    local = await startLocalControlPlane({
-      port: 0,
-      pollMs: 200,
-      retryIntervalMs: 200,
-      schedulerIntervalMs: 500,
-      taskIntervalMs: 500,
-      // The test runs the sweeper itself, after the stack is gone.
-      sweepIntervalMs: 600_000,
-      logLevel: 'ERROR',
-      log: () => undefined,
-    });
+    local = await startLocalControlPlane(
+      fastLocalOptions({
+        // The test runs the sweeper itself, after the stack is gone.
+        sweepIntervalMs: 600_000,
+      }),
+    );
     cfn = new CloudFormationClient(emulatorClientConfig(local.emulatorUrl));
   }, 120_000);
   afterAll(async () => {

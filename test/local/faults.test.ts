@@ -12,7 +12,7 @@ import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type EmulatorFaults, emulatorFaults } from '../../local/emulator-faults.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
 import { assertInvariants } from './invariants.js';
-import { type ApiEnvironment, call, getEnvironment, waitForStatus } from './local-api.js';
+import { type ApiEnvironment, call, fastLocalOptions, getEnvironment, waitForStatus } from './local-api.js';
 
 /**
  * Fault injection on local mode: each scenario breaks one thing the way AWS (or the service) sometimes does,
@@ -34,16 +34,11 @@ describe('fault injection on local mode', () => {
   const touched: string[] = [];
 
   beforeAll(async () => {
-    local = await startLocalControlPlane({
-      port: 0,
-      pollMs: 200,
-      retryIntervalMs: 200,
-      schedulerIntervalMs: 500,
-      taskIntervalMs: 500,
-      sweepIntervalMs: 2000,
-      logLevel: 'ERROR',
-      log: () => undefined,
-    });
+    local = await startLocalControlPlane(
+      fastLocalOptions({
+        sweepIntervalMs: 2000,
+      }),
+    );
     faults = emulatorFaults(local.emulatorUrl);
     cfn = new CloudFormationClient(emulatorClientConfig(local.emulatorUrl));
   }, 120_000);

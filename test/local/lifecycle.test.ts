@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
 import { atExpressionTime } from '../../local/scheduler-stand-in.js';
-import { type ApiEnvironment, call, processAlive, urlListening, waitForStatus } from './local-api.js';
+import { type ApiEnvironment, call, fastLocalOptions, processAlive, urlListening, waitForStatus } from './local-api.js';
 
 /**
  * The whole lifecycle in local mode, against the real emulator: create → READY with evidence → expiry
@@ -18,16 +18,11 @@ describe('local mode lifecycle', () => {
   let deleted: ApiEnvironment;
 
   beforeAll(async () => {
-    local = await startLocalControlPlane({
-      port: 0,
-      pollMs: 200,
-      retryIntervalMs: 200,
-      schedulerIntervalMs: 500,
-      taskIntervalMs: 500,
-      sweepIntervalMs: 3000,
-      logLevel: 'ERROR',
-      log: (line) => lines.push(line),
-    });
+    local = await startLocalControlPlane(
+      fastLocalOptions({
+        log: (line) => lines.push(line),
+      }),
+    );
     // Both created up front: the expiring one's minute runs while the other is exercised.
     const first = await call(local.apiUrl, 'POST', '/environments', { name: 'demo', ttlMinutes: 1 });
     const second = await call(local.apiUrl, 'POST', '/environments', { name: 'patched', ttlMinutes: 1 });

@@ -1,4 +1,23 @@
+import type { LocalControlPlaneOptions } from '../../local/launcher.js';
 import { isListening } from '../../local/loopback.js';
+
+/**
+ * Options for a local control plane in the end-to-end tests: a free port and short poll, retry, scheduler and
+ * task intervals, so a lifecycle takes seconds; quiet unless a test collects the log lines.
+ */
+export function fastLocalOptions(overrides: Partial<LocalControlPlaneOptions> = {}): LocalControlPlaneOptions {
+  return {
+    port: 0,
+    pollMs: 200,
+    retryIntervalMs: 200,
+    schedulerIntervalMs: 500,
+    taskIntervalMs: 500,
+    sweepIntervalMs: 3000,
+    logLevel: 'ERROR',
+    log: () => undefined,
+    ...overrides,
+  };
+}
 
 /** Small client of the local API, for the end-to-end tests. */
 export interface ApiEnvironment {

@@ -9,7 +9,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
-import type { ApiEnvironment } from './local-api.js';
+import { type ApiEnvironment, fastLocalOptions } from './local-api.js';
 
 /**
  * A catalog launch end to end in local mode: ProvisionProduct → the product stack in the emulator with the
@@ -103,16 +103,11 @@ describe('local mode: Service Catalog launches through the same engine', () => {
   }
 
   beforeAll(async () => {
-    local = await startLocalControlPlane({
-      port: 0,
-      pollMs: 200,
-      retryIntervalMs: 200,
-      schedulerIntervalMs: 500,
-      taskIntervalMs: 500,
-      sweepIntervalMs: 3000,
-      logLevel: 'ERROR',
-      log: (line) => lines.push(line),
-    });
+    local = await startLocalControlPlane(
+      fastLocalOptions({
+        log: (line) => lines.push(line),
+      }),
+    );
     catalog = new ServiceCatalogClient({ ...emulatorClientConfig(local.serviceCatalog.endpoint) });
     // The launching principal (on AWS: the caller's identity, which the catalog tags the product stack with).
     catalog.middlewareStack.add(
