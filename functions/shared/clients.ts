@@ -28,6 +28,7 @@ function commonConfig(serviceEnvSuffix: string) {
   return { ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}), maxAttempts: 3 };
 }
 
+/** Marked pure where used, so a bundle keeps only the clients its handler uses (esbuild drops the rest). */
 function lazy<T extends object>(build: () => T): () => T {
   let client: T | undefined;
   return () => {
@@ -36,19 +37,21 @@ function lazy<T extends object>(build: () => T): () => T {
   };
 }
 
-export const cloudFormation = lazy(() => new CloudFormationClient(commonConfig('CLOUDFORMATION')));
-export const dynamoDb = lazy(() => new DynamoDBClient(commonConfig('DYNAMODB')));
-export const documentClient = lazy(() =>
+export const cloudFormation = /* @__PURE__ */ lazy(() => new CloudFormationClient(commonConfig('CLOUDFORMATION')));
+export const dynamoDb = /* @__PURE__ */ lazy(() => new DynamoDBClient(commonConfig('DYNAMODB')));
+export const documentClient = /* @__PURE__ */ lazy(() =>
   DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
 );
-export const stepFunctions = lazy(() => new SFNClient(commonConfig('SFN')));
-export const scheduler = lazy(() => new SchedulerClient(commonConfig('SCHEDULER')));
+export const stepFunctions = /* @__PURE__ */ lazy(() => new SFNClient(commonConfig('SFN')));
+export const scheduler = /* @__PURE__ */ lazy(() => new SchedulerClient(commonConfig('SCHEDULER')));
 export const ec2 = lazy(() => new EC2Client(commonConfig('EC2')));
-export const ecs = lazy(() => new ECSClient(commonConfig('ECS')));
+export const ecs = /* @__PURE__ */ lazy(() => new ECSClient(commonConfig('ECS')));
 export const elbv2 = lazy(() => new ElasticLoadBalancingV2Client(commonConfig('ELASTIC_LOAD_BALANCING_V2')));
-export const tagging = lazy(() => new ResourceGroupsTaggingAPIClient(commonConfig('RESOURCE_GROUPS_TAGGING_API')));
-export const lambda = lazy(() => new LambdaClient(commonConfig('LAMBDA')));
-export const serviceCatalog = lazy(() => new ServiceCatalogClient(commonConfig('SERVICE_CATALOG')));
+export const tagging = /* @__PURE__ */ lazy(
+  () => new ResourceGroupsTaggingAPIClient(commonConfig('RESOURCE_GROUPS_TAGGING_API')),
+);
+export const lambda = /* @__PURE__ */ lazy(() => new LambdaClient(commonConfig('LAMBDA')));
+export const serviceCatalog = /* @__PURE__ */ lazy(() => new ServiceCatalogClient(commonConfig('SERVICE_CATALOG')));
 
 /** The clock every domain module receives, so tests can fix time. */
 export interface Clock {
