@@ -1,4 +1,5 @@
 import type { LocalControlPlane } from '../local/launcher.js';
+import type { ExecutionRecord } from '../local/step-functions-stand-in.js';
 import { type ApiResponse, call, executionEnded, principal } from './local-api.js';
 import { type Summary, summarize } from './stats.js';
 
@@ -27,6 +28,19 @@ export interface ConcurrencyResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+
+/** How an execution went, from its event log: its last state and the failures on the way (`CheckCreate States.Timeout`). */
+export function executionTrail(execution: ExecutionRecord): string {
+  const last = execution.events.findLast((e) => e.type === 'StateEntered')?.stateName ?? 'no state';
+  const failures = execution.events
+    .filter((e) => e.type === 'StateFailed')
+    .map((e) => `${e.stateName ?? '?'} ${e.error ?? '?'}`);
+  const counted = [...new Set(failures)].map((f) => {
+    const n = failures.filter((x) => x === f).length;
+    return n > 1 ? `${f} ×${n}` : f;
+  });
+  return `ended in ${last}${counted.length > 0 ? ` after ${counted.join(', ')}` : ''}`;
+}
 
 export async function createConcurrently(
   local: LocalControlPlane,
@@ -69,7 +83,7 @@ export async function createConcurrently(
       readyTimes.push((execution.stopDate?.getTime() ?? now()) - started);
     } else {
       errors.push(
-        `${environment.id}: execution ${execution.status}, status ${String(res.body.status)} ${String(res.body.failureReason ?? '')}`,
+        `${environment.id}: execution ${execution.status} (${executionTrail(execution)}), status ${String(res.body.status)} ${String(res.body.failureReason ?? '')}`,
       );
     }
   }
@@ -96,7 +110,9 @@ export async function deleteConcurrently(
     environments.map(({ id, owner }) => call(local.apiUrl, 'DELETE', `/environments/${id}`, { owner })),
   );
   responses.forEach((res, i) => {
-    if (res.status !== 202) errors.push(`DELETE ${environments[i]?.id}: ${res.status}`);
+    if (res.status !== 202) {
+      errors.push(`DELETE ${environments[i]?.id}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    }
   });
   const ended = await Promise.all(
     environments.map(({ id }) =>
@@ -119,7 +135,7 @@ export async function deleteConcurrently(
       last = Math.max(last, (execution.stopDate?.getTime() ?? now()) - started);
     } else {
       errors.push(
-        `${environment.id}: after teardown ${String(res.body.status)} ${String(res.body.failureReason ?? '')}`,
+        `${environment.id}: after teardown (${executionTrail(execution)}) ${String(res.body.status)} ${String(res.body.failureReason ?? '')}`,
       );
     }
   }

@@ -6,6 +6,7 @@
  *   npm run bench                          # everything (≈ 6–8 min on 2 cores)
  *   npm run bench -- --quick               # fewer environments and runs, for development (≈ 2 min)
  *   npm run bench -- --only bundles,polling
+ *   npm run bench -- --only concurrency --concurrent 25   # another number of environments at once
  *
  * Sections: lifecycle (overhead and cost per lifecycle), concurrency (50 at once, and API latency under load),
  * bundles, blueprint, polling.
@@ -30,7 +31,7 @@ import { createConcurrently, deleteConcurrently } from './concurrency.js';
 import { startEmulatorTimingProxy } from './emulator-timing-proxy.js';
 import { type LifecycleSample, measureSequentialLifecycles, stateDurations, summarizeLifecycles } from './lifecycle.js';
 import { countExecution, countLifecycle, priceLifecycle } from './lifecycle-cost.js';
-import { principal } from './local-api.js';
+import { call, principal } from './local-api.js';
 import { modelWait, pollsFor } from './polling-model.js';
 import { percentile, summarize } from './stats.js';
 
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      concurrent: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -118,11 +120,15 @@ async function main(): Promise<void> {
   for (const section of only) {
     if (!SECTIONS.includes(section as Section)) throw new Error(`unknown section ${section}: ${SECTIONS.join(', ')}`);
   }
+  const concurrent = values.concurrent === undefined ? (quick ? 5 : 50) : Number(values.concurrent);
+  if (!Number.isInteger(concurrent) || concurrent < 1)
+    throw new Error(`--concurrent ${values.concurrent}: not a count`);
   const run = (section: Section) => only.has(section);
-  const cmd = (section: Section) => `npm run bench -- --only ${section}${quick ? ' --quick' : ''}`;
+  const cmd = (section: Section) =>
+    `npm run bench -- --only ${section}${quick ? ' --quick' : ''}${values.concurrent === undefined || section !== 'concurrency' ? '' : ` --concurrent ${concurrent}`}`;
   const plan = {
     lifecycles: quick ? 3 : 20,
-    concurrent: quick ? 5 : 50,
+    concurrent,
     apiRate: 200,
     getSeconds: quick ? 3 : 10,
     postSeconds: quick ? 2 : 5,
@@ -161,6 +167,8 @@ async function main(): Promise<void> {
     const regionCapacity = plan.concurrent + otherVpcs;
     const probeRunningAt = new Map<string, number>();
     const launcherLines: string[] = [];
+    /** The launcher's lines other than tasks starting and stopping (errors of the API, the stand-ins, the sweeper). */
+    const notableLauncherLines: string[] = [];
     let local: LocalControlPlane | undefined;
     const startMs = now();
     try {
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
           const running = /^task of (env-[a-z0-9]+) running/.exec(line);
           if (running?.[1]) probeRunningAt.set(running[1], now());
           launcherLines.push(line);
+          if (!/^task of env-[a-z0-9]+ (running|stopped)/.test(line)) notableLauncherLines.push(line);
         },
       });
       results.localStartupMs = now() - startMs;
@@ -386,6 +395,12 @@ async function main(): Promise<void> {
         progress(`POST at ${plan.apiRate}/s: p50 ${post.latencyMs.p50} ms, p99 ${post.latencyMs.p99} ms`);
         sampleLoad('after API load');
 
+        // The load above leaves a backlog of requests the API is still working through (each one a handler and
+        // emulator calls in this process); a burst sent into it would time out behind it. Measured settled.
+        const settled = await apiSettled(local.apiUrl, targets[0], 90_000);
+        results.apiSettledAfterLoadMs = settled;
+        progress(`API settled ${fixed(settled)} ms after the load`);
+
         progress(`deleting ${targets.length} environments at once`);
         const deleted = await deleteConcurrently(local, targets, 240_000);
         sampleLoad('after concurrent deletion');
@@ -497,6 +512,7 @@ async function main(): Promise<void> {
       await emulator.stop();
     }
     results.launcherLines = launcherLines.slice(-50);
+    results.notableLauncherLines = notableLauncherLines.slice(0, 200);
   }
 
   // ------------------------------------------------------------------ bundles
@@ -677,6 +693,28 @@ async function main(): Promise<void> {
   console.log();
   console.log(`percentiles are nearest-rank (p99 of fewer than 100 samples is the maximum); kB = 1000 bytes`);
   console.log(`written ${relative(process.cwd(), outFile)} in ${totalSeconds.toFixed(0)} s`);
+}
+
+/**
+ * Waits until the API answers a GET of `target` (or of an unknown id) in under 500 ms twice in a row, i.e. the
+ * backlog of a load test is worked off; returns how long that took (ms), or NaN after `timeoutMs`.
+ */
+async function apiSettled(
+  apiUrl: string,
+  target: { id: string; owner: string } | undefined,
+  timeoutMs: number,
+): Promise<number> {
+  const started = now();
+  let fast = 0;
+  while (now() - started < timeoutMs) {
+    const res = await call(apiUrl, 'GET', `/environments/${target?.id ?? 'env-000000000000'}`, {
+      ...(target ? { owner: target.owner } : {}),
+    }).catch(() => undefined);
+    fast = res && res.ms < 500 ? fast + 1 : 0;
+    if (fast >= 2) return now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Number.NaN;
 }
 
 function row(

@@ -2,20 +2,28 @@ import {
   type CloudFormationClient,
   DescribeStacksCommand,
   ListStacksCommand,
+  type Stack,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
 import type { LoadBalancerStandIn } from './load-balancer-stand-in.js';
 import { openEnvironmentPort } from './load-balancer-stand-in.js';
 import { type DualListener, loopbackUrl } from './loopback.js';
-import { type ProbeProcess, startProbeProcess } from './probe-process.js';
+import {
+  buildProbeImage,
+  type ProbeImage,
+  type ProbeProcess,
+  type ProbeProcessOptions,
+  startProbeProcess,
+} from './probe-process.js';
 
 /**
  * Stand-in for the environments' Fargate services (and the wiring of their ALBs): watches the emulator's
  * stacks; when an environment's stack is complete, starts its task (a probe process), routes the
  * stack's `PublicURI` to it on the shared load-balancer listener (which also makes the name resolve in
  * the local DNS) and opens its per-environment URLs; when the stack is deleted, undoes all of that.
- * On AWS, CREATE_COMPLETE of the service means its tasks are running, so `reconcile()` is also called
- * before each workflow task.
+ * On AWS, CREATE_COMPLETE of the service means its tasks are running, so `reconcile(environmentId)` is also
+ * called before each workflow task: it settles that one environment only, never waiting for the others.
+ * Tasks start concurrently (a bounded number at a time) from the probe built once, as an image is.
  */
 export interface LiveEnvironment {
   readonly environmentId: string;
@@ -38,13 +46,24 @@ export interface FargateTaskStandInOptions {
   readonly publishLocalUrls: (environmentId: string, urls: readonly string[] | undefined) => Promise<void>;
   /** @default 1000 */
   readonly intervalMs?: number;
+  /**
+   * Tasks starting at the same time. Starting one costs ≈ 0.5 s of CPU, so more than the cores do not finish sooner.
+   * @default 4
+   */
+  readonly maxConcurrentStarts?: number;
+  /** Starts one task's process. @default the probe built once by `buildProbeImage` (tsx if the build fails) */
+  readonly startProbe?: (options: ProbeProcessOptions) => Promise<ProbeProcess>;
   readonly log?: (message: string) => void;
   readonly onError?: (error: unknown) => void;
 }
 
 export interface FargateTaskStandIn {
-  /** One pass: starts tasks for complete stacks, stops those of deleted stacks, republishes URLs. */
-  reconcile(): Promise<void>;
+  /**
+   * Without an id, one pass over every stack: starts tasks for complete stacks, stops those of deleted stacks,
+   * republishes URLs. With an id, the same for that environment's stack only (and whatever start of its task is
+   * already under way is awaited, not repeated).
+   */
+  reconcile(environmentId?: string): Promise<void>;
   live(): readonly LiveEnvironment[];
   stop(): Promise<void>;
 }
@@ -60,13 +79,35 @@ interface StackFacts {
 export function startFargateTaskStandIn(options: FargateTaskStandInOptions): FargateTaskStandIn {
   const log = options.log ?? (() => undefined);
   const live = new Map<string, LiveEnvironment>(); // by stack id
+  /** Starts under way, by stack id: a pass and the workflow's own reconcile share them. */
+  const starting = new Map<string, Promise<void>>();
   /** Stacks already described: an environment's parent (facts) or not (null). Stack ids never change owner. */
   const described = new Map<string, StackFacts | null>();
   /** Environments whose URLs must still be removed from the registry (retried until it worked). */
   const toUnpublish = new Set<string>();
-  const published = new Map<string, string>();
+  const limit = limiter(options.maxConcurrentStarts ?? 4);
+  let image: Promise<ProbeImage | undefined> | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+
+  /** The probe built on first use; without a build (esbuild failed), tasks run the sources through tsx. */
+  function probeImage(): Promise<ProbeImage | undefined> {
+    image ??= buildProbeImage().catch((error: unknown) => {
+      log(`probe build failed, tasks run through tsx: ${(error as Error).message}`);
+      return undefined;
+    });
+    return image;
+  }
+
+  async function startProbe(environmentId: string): Promise<ProbeProcess> {
+    const probeOptions = {
+      awsEndpoint: options.probeAwsEndpoint,
+      onOutput: (line: string) => log(`[probe ${environmentId}] ${line}`),
+    };
+    if (options.startProbe) return options.startProbe(probeOptions);
+    const built = await probeImage();
+    return startProbeProcess(built ? { ...probeOptions, image: built } : probeOptions);
+  }
 
   async function listStacks(): Promise<StackSummary[]> {
     const stacks: StackSummary[] = [];
@@ -80,25 +121,49 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   }
 
   /** An environment's parent stack is `dsenv-<EnvironmentId>` and has a `PublicURI` output. */
+  function factsOf(stack: Stack | undefined): StackFacts | null {
+    const environmentId = stack?.Parameters?.find((p) => p.ParameterKey === 'EnvironmentId')?.ParameterValue;
+    const publicUri = stack?.Outputs?.find((o) => o.OutputKey === 'PublicURI')?.OutputValue;
+    return stack && environmentId && publicUri && stack.StackName === `${STACK_PREFIX}${environmentId}`
+      ? { environmentId, publicUri }
+      : null;
+  }
+
   async function describe(stackId: string): Promise<StackFacts | null> {
     if (described.has(stackId)) return described.get(stackId) ?? null;
     const out = await options.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
-    const stack = out.Stacks?.[0];
-    const environmentId = stack?.Parameters?.find((p) => p.ParameterKey === 'EnvironmentId')?.ParameterValue;
-    const publicUri = stack?.Outputs?.find((o) => o.OutputKey === 'PublicURI')?.OutputValue;
-    const facts =
-      stack && environmentId && publicUri && stack.StackName === `${STACK_PREFIX}${environmentId}`
-        ? { environmentId, publicUri }
-        : null;
+    const facts = factsOf(out.Stacks?.[0]);
     described.set(stackId, facts);
     return facts;
   }
 
+  /** The environment's parent stack as CloudFormation describes it by name, if it exists. */
+  async function stackOf(environmentId: string): Promise<Stack | undefined> {
+    try {
+      const out = await options.cloudFormation.send(
+        new DescribeStacksCommand({ StackName: `${STACK_PREFIX}${environmentId}` }),
+      );
+      return out.Stacks?.[0];
+    } catch (error) {
+      if (/does not exist/.test((error as Error).message ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  /** Starts the stack's task unless it runs or is starting; resolves when it runs (or failed to start). */
+  function ensureTask(stackId: string, stackName: string, facts: StackFacts): Promise<void> {
+    if (stopped || live.has(stackId)) return Promise.resolve();
+    let start = starting.get(stackId);
+    if (!start) {
+      start = limit(() => startTask(stackId, stackName, facts)).finally(() => starting.delete(stackId));
+      starting.set(stackId, start);
+    }
+    return start;
+  }
+
   async function startTask(stackId: string, stackName: string, facts: StackFacts): Promise<void> {
-    const probe = await startProbeProcess({
-      awsEndpoint: options.probeAwsEndpoint,
-      onOutput: (line) => log(`[probe ${facts.environmentId}] ${line}`),
-    });
+    if (stopped) return;
+    const probe = await startProbe(facts.environmentId);
     if (stopped) {
       await probe.stop();
       return;
@@ -113,25 +178,26 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   }
 
   async function stopTask(environment: LiveEnvironment): Promise<void> {
+    // A pass and the workflow's own reconcile may both find it gone: only the first one stops it.
+    if (live.get(environment.stackId) !== environment) return;
     live.delete(environment.stackId);
     options.loadBalancer.unregister(environment.publicUri);
     await environment.port.close();
     await environment.probe.stop();
-    published.delete(environment.environmentId);
     toUnpublish.add(environment.environmentId);
     log(`task of ${environment.environmentId} stopped`);
   }
 
-  async function publish(): Promise<void> {
+  /** Writes the URLs of running tasks (every time: a handler that rewrites `outputs` drops them) and removes old ones. */
+  async function publish(environmentId?: string): Promise<void> {
     for (const environment of live.values()) {
-      const key = environment.localUrls.join(' ');
-      // Republished every pass: a handler that rewrites `outputs` must not make the URLs disappear.
+      if (environmentId !== undefined && environment.environmentId !== environmentId) continue;
       await options.publishLocalUrls(environment.environmentId, environment.localUrls);
-      published.set(environment.environmentId, key);
     }
-    for (const environmentId of [...toUnpublish]) {
-      await options.publishLocalUrls(environmentId, undefined);
-      toUnpublish.delete(environmentId);
+    for (const id of [...toUnpublish]) {
+      if (environmentId !== undefined && id !== environmentId) continue;
+      await options.publishLocalUrls(id, undefined);
+      toUnpublish.delete(id);
     }
   }
 
@@ -144,17 +210,38 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     for (const environment of [...live.values()]) {
       if (!up.has(environment.stackId) || !environment.probe.alive()) await stopTask(environment);
     }
+    const starts: Promise<void>[] = [];
     for (const [stackId, stack] of up) {
       if (stopped || live.has(stackId)) continue;
       const facts = await describe(stackId);
-      if (facts) await startTask(stackId, stack.StackName ?? '', facts);
+      if (facts) starts.push(ensureTask(stackId, stack.StackName ?? '', facts));
     }
+    const failed = (await Promise.allSettled(starts)).filter((r) => r.status === 'rejected');
     await publish();
+    if (failed[0]) throw failed[0].reason;
   }
 
-  /** Serialized: concurrent callers share the pass in progress, then one more pass runs if asked. */
+  /** One environment: its task runs exactly when its stack is up. */
+  async function reconcileEnvironment(environmentId: string): Promise<void> {
+    const stack = await stackOf(environmentId);
+    const stackId = stack?.StackId;
+    const isUp = stackId !== undefined && UP_STATUSES.has(stack?.StackStatus ?? '');
+    for (const environment of [...live.values()]) {
+      if (environment.environmentId !== environmentId) continue;
+      if (!isUp || environment.stackId !== stackId || !environment.probe.alive()) await stopTask(environment);
+    }
+    if (isUp && stackId && !stopped && !live.has(stackId)) {
+      if (!described.has(stackId)) described.set(stackId, factsOf(stack));
+      const facts = described.get(stackId);
+      if (facts) await ensureTask(stackId, stack?.StackName ?? '', facts);
+    }
+    await publish(environmentId);
+  }
+
+  /** Full passes are serialized: concurrent callers share the pass in progress, then one more runs if asked. */
   let again = false;
-  function reconcile(): Promise<void> {
+  function reconcile(environmentId?: string): Promise<void> {
+    if (environmentId !== undefined) return reconcileEnvironment(environmentId);
     if (running) {
       again = true;
       return running;
@@ -182,12 +269,40 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
       stopped = true;
       clearInterval(timer);
       await running?.catch(() => undefined);
+      await Promise.allSettled([...starting.values()]);
       for (const environment of [...live.values()]) {
         live.delete(environment.stackId);
         options.loadBalancer.unregister(environment.publicUri);
         await environment.port.close();
         await environment.probe.stop();
       }
+      await (await image)?.dispose();
     },
   };
+}
+
+/** Runs at most `max` of the given jobs at a time, the others in the order they came. */
+function limiter(max: number): <T>(job: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (active >= max) return;
+    const resume = queue.shift();
+    if (resume) {
+      active += 1;
+      resume();
+    }
+  };
+  return (job) =>
+    new Promise((resolve, reject) => {
+      queue.push(() => {
+        job()
+          .then(resolve, reject)
+          .finally(() => {
+            active -= 1;
+            next();
+          });
+      });
+      next();
+    });
 }

@@ -96,6 +96,12 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** Variables of the deployed functions that mean nothing in one local process. */
 const NOT_LOCAL = new Set(['NODE_OPTIONS', 'AWS_CA_BUNDLE']);
 
+/** The environment a workflow task is for (every task's payload names it). */
+function environmentIdOf(payload: unknown): string | undefined {
+  const id = (payload as { environmentId?: unknown } | null | undefined)?.environmentId;
+  return typeof id === 'string' ? id : undefined;
+}
+
 function scheduledEvent() {
   const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
@@ -179,7 +185,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const { values: referenced } = resolveReferences(synthesized.template);
     const stateMachineArn = referenced.STATE_MACHINE_ARN;
     if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
-    let reconcileTasks: () => Promise<void> = async () => undefined;
+    let reconcileTasks: (environmentId: string | undefined) => Promise<void> = async () => undefined;
     const tasks = Object.fromEntries(
       Object.entries(synthesized.taskHandlers).map(([state, entry]) => [
         state,
@@ -193,8 +199,13 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       waitMs: pollMs,
       retryIntervalMs: options.retryIntervalMs ?? 300,
       // On AWS a stack is CREATE_COMPLETE only once its service's tasks run (and DELETE_COMPLETE once they are
-      // gone): let the task stand-in catch up with the emulator's stacks before each step of the workflow.
-      beforeTask: () => reconcileTasks(),
+      // gone): let the task stand-in catch up with this environment's stack (only this one: 50 environments must
+      // not wait for each other's tasks) before each step of the workflow. A stand-in failure is logged, not
+      // made the task's: the handler then sees what a task that failed to start leaves (validation says so).
+      beforeTask: (_state, payload) =>
+        reconcileTasks(environmentIdOf(payload)).catch((error: unknown) =>
+          log(`task stand-in: ${(error as Error).message}`),
+        ),
     });
     cleanups.push(() => stepFunctions.close());
 
@@ -246,7 +257,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       onError: (error) => log(`task stand-in: ${(error as Error).message}`),
     });
     cleanups.push(() => fargate.stop());
-    reconcileTasks = () => fargate.reconcile();
+    reconcileTasks = (environmentId) => fargate.reconcile(environmentId);
     environmentOfHost = (hostname) =>
       fargate.live().find((e) => e.publicUri.toLowerCase().replace(/\.$/, '') === hostname)?.environmentId;
 

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { freePort } from './emulator-process.js';
 import { REPO_ROOT } from './lambda-runtime.js';
 
@@ -11,6 +14,11 @@ import { REPO_ROOT } from './lambda-runtime.js';
 export interface ProbeProcessOptions {
   /** `AWS_ENDPOINT_URL` for the probe. */
   readonly awsEndpoint: string;
+  /**
+   * The built probe to run with plain `node` (see `buildProbeImage`).
+   * @default the TypeScript source, through tsx (≈ 3× slower to start)
+   */
+  readonly image?: ProbeImage;
   /** @default a free port */
   readonly port?: number;
   /** @default 30000 */
@@ -28,6 +36,43 @@ export interface ProbeProcess {
 }
 
 export const PROBE_ENTRY = path.join(REPO_ROOT, 'probe-app', 'src', 'server.ts');
+
+/** The probe built once, as the container image is (`probe-app/Dockerfile` compiles it and runs plain `node`). */
+export interface ProbeImage {
+  /** The bundled server, an ES module. */
+  readonly entry: string;
+  /** Removes the build. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Bundles `probe-app/src/server.ts` with its dependencies into one ES module in a temporary folder (≈ 1 s).
+ * A process started from it is healthy in ≈ 0.5 s and holds ≈ 140 MB, against ≈ 1.7 s and ≈ 210 MB through tsx,
+ * which compiles the sources and loads the SDK file by file in every process.
+ */
+export async function buildProbeImage(): Promise<ProbeImage> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dsenv-probe-'));
+  const entry = path.join(dir, 'server.mjs');
+  try {
+    await build({
+      entryPoints: [PROBE_ENTRY],
+      outfile: entry,
+      absWorkingDir: path.join(REPO_ROOT, 'probe-app'),
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node.split('.')[0]}`,
+      // CommonJS dependencies (express) call require() for Node's built-ins.
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { entry, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
 
 async function healthy(port: number): Promise<boolean> {
   try {
@@ -50,7 +95,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startProbeProcess(options: ProbeProcessOptions): Promise<ProbeProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', PROBE_ENTRY], {
+  const args = options.image ? [options.image.entry] : ['--import', 'tsx', PROBE_ENTRY];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,

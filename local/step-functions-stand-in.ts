@@ -51,8 +51,12 @@ export interface StepFunctionsStandInOptions {
   readonly waitMs?: number;
   /** Interval before every retry, in ms. @default the definition's own (backoff and jitter) */
   readonly retryIntervalMs?: number;
-  /** Runs before each task invocation (local mode uses it to let stand-ins catch up, see launcher). */
-  readonly beforeTask?: (stateName: string) => Promise<void>;
+  /**
+   * Runs before each task invocation, with the payload the task is about to receive (local mode uses it to let
+   * stand-ins catch up with that environment, see launcher). On AWS that catching up takes no time; here it does,
+   * and a Task state's `TimeoutSeconds` would count it (tasks without one get none, as on AWS: see below).
+   */
+  readonly beforeTask?: (stateName: string, payload: unknown) => Promise<void>;
   /** @default '127.0.0.1' */
   readonly host?: string;
   /** @default a free port */
@@ -114,12 +118,33 @@ function lambdaError(error: unknown): Error {
 
 const epochSeconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
 
+/**
+ * A Task state without `TimeoutSeconds` has no timeout of its own on AWS (99999999 s; a Lambda task ends at the
+ * function's timeout), where aws-local-stepfunctions applies 60 s, measured around the local function and thus
+ * around `beforeTask` too. Under load that failed healthy tasks with `States.Timeout` while their handler kept
+ * running and later raced the failure path's writes. Node's timers hold at most 2^31-1 ms, hence this bound.
+ */
+const TASK_TIMEOUT_SECONDS_WHEN_UNSET = Math.floor((2 ** 31 - 1) / 1000);
+
+/** The definition with AWS's task timeout made explicit where the definition sets none (see above). */
+function withAwsTaskTimeouts<T>(definition: T): T {
+  const copy = structuredClone(definition) as unknown as { States: Record<string, unknown> };
+  for (const state of allStates(copy).values()) {
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = TASK_TIMEOUT_SECONDS_WHEN_UNSET;
+    }
+  }
+  return copy as unknown as T;
+}
+
 export async function startStepFunctionsStandIn(options: StepFunctionsStandInOptions): Promise<StepFunctionsStandIn> {
   const { stateMachineArn, definition } = options;
   const stateMachineName = stateMachineArn.split(':').pop() ?? 'state-machine';
   const executionArnPrefix = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
   const states = allStates(definition as unknown as { States: Record<string, unknown> });
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  const machine = new StateMachine(withAwsTaskTimeouts(definition), {
+    validationOptions: { checkPaths: true, checkArn: true },
+  });
 
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
@@ -142,8 +167,8 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
       const viaInvokeIntegration = state.Resource === LAMBDA_INVOKE;
       handlers[name] = async (input: unknown) => {
         record.taskInvocations[name] = (record.taskInvocations[name] ?? 0) + 1;
-        await options.beforeTask?.(name);
         const payload = viaInvokeIntegration ? (input as JsonObject).Payload : input;
+        await options.beforeTask?.(name, payload);
         let result: unknown;
         try {
           result = await task(payload);

@@ -199,6 +199,7 @@ export class Provisioner extends Construct {
       resultPath: '$.failure',
     })
       .addRetry(TRANSIENT_RETRY)
+      .addRetry(conflictRetry)
       .addCatch(superseded, catchConflict)
       .next(startTeardown);
     const recordValidationFailure = task(
@@ -207,6 +208,7 @@ export class Provisioner extends Construct {
       { environmentId, stage: 'validate' },
       '$.failure',
     )
+      .addRetry(conflictRetry)
       .addCatch(superseded, catchConflict)
       .next(startTeardown);
 
