@@ -68,11 +68,13 @@ describe('the unmodified blueprint on the extended emulator', () => {
     const subnetIds = [deployed.outputs.PublicSubnetIds, deployed.outputs.PrivateSubnetIds].join(',').split(',');
     const { Subnets } = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }));
     expect(Subnets).toHaveLength(subnetIds.length);
-    const prefix = (block?.Ipv6CidrBlock ?? '').split('::')[0]?.slice(0, -2);
+    const vpcPrefix = ipv6Bits(block?.Ipv6CidrBlock ?? '') >> 72n; // the /56's 56 network bits
     for (const subnet of Subnets ?? []) {
       const v6 = subnet.Ipv6CidrBlockAssociationSet?.[0];
       expect(v6?.Ipv6CidrBlock).toMatch(/\/64$/);
-      expect(v6?.Ipv6CidrBlock?.startsWith(prefix ?? 'x')).toBe(true);
+      expect(ipv6Bits(v6?.Ipv6CidrBlock ?? '') >> 72n, `${v6?.Ipv6CidrBlock} inside ${block?.Ipv6CidrBlock}`).toBe(
+        vpcPrefix,
+      );
       expect(v6?.Ipv6CidrBlockState?.State).toBe('associated');
       expect(subnet.AssignIpv6AddressOnCreation).toBe(true);
     }
@@ -148,3 +150,13 @@ describe('the unmodified blueprint on the extended emulator', () => {
     expect(Vpcs ?? []).toEqual([]);
   });
 });
+
+/** The 128 bits of an IPv6 address or CIDR (`2600:1f18:ab::/56` → BigInt), for prefix comparisons. */
+function ipv6Bits(cidr: string): bigint {
+  const address = cidr.split('/')[0] ?? '';
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((bits, group) => (bits << 16n) + BigInt(`0x${group || '0'}`), 0n);
+}
