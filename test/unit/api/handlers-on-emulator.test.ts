@@ -10,6 +10,7 @@ import { handler as getHandler } from '../../../functions/api/get-environment.js
 import { handler as listHandler } from '../../../functions/api/list-environments.js';
 import { handler as updateHandler } from '../../../functions/api/update-environment.js';
 import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
+import { registryTableDefinition } from '../../helpers/registry-table.js';
 import { ALICE, API_ENVIRONMENT, apiEvent, BOB, lambdaContext, parseResult } from './support/events.js';
 
 // DynamoDB (registry + Powertools idempotency records), Scheduler and EC2 are the emulator's;
@@ -22,38 +23,7 @@ let executions = 0;
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 async function createTables(): Promise<void> {
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: API_ENVIRONMENT.TABLE_NAME,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'id', AttributeType: 'S' },
-        { AttributeName: 'owner', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'S' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'expiresAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byOwner',
-          KeySchema: [
-            { AttributeName: 'owner', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: 'byStatus',
-          KeySchema: [
-            { AttributeName: 'status', KeyType: 'HASH' },
-            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await dynamo.send(new CreateTableCommand(registryTableDefinition(API_ENVIRONMENT.TABLE_NAME ?? '')));
   await dynamo.send(
     new CreateTableCommand({
       TableName: API_ENVIRONMENT.IDEMPOTENCY_TABLE_NAME,

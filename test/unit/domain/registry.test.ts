@@ -5,6 +5,7 @@ import { Registry } from '../../../functions/domain/registry.js';
 import type { Environment } from '../../../functions/schemas/environment.js';
 import { BadRequestError, ConflictError } from '../../../functions/shared/errors.js';
 import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
+import { registryTableDefinition } from '../../helpers/registry-table.js';
 
 const OWNER_A = 'arn:aws:iam::123456789012:user/alice';
 const OWNER_B = 'arn:aws:iam::123456789012:user/bob';
@@ -52,38 +53,7 @@ describe('Registry against the emulator (DynamoDB)', () => {
   beforeEach(async () => {
     tableCounter += 1;
     tableName = `environments-${tableCounter}`;
-    await documentClient.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          { AttributeName: 'owner', AttributeType: 'S' },
-          { AttributeName: 'createdAt', AttributeType: 'S' },
-          { AttributeName: 'status', AttributeType: 'S' },
-          { AttributeName: 'expiresAt', AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byOwner',
-            KeySchema: [
-              { AttributeName: 'owner', KeyType: 'HASH' },
-              { AttributeName: 'createdAt', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-          {
-            IndexName: 'byStatus',
-            KeySchema: [
-              { AttributeName: 'status', KeyType: 'HASH' },
-              { AttributeName: 'expiresAt', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await documentClient.send(new CreateTableCommand(registryTableDefinition(tableName)));
   });
 
   const registry = () => new Registry({ documentClient, tableName, clock });
