@@ -1,43 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
-import { REPO_ROOT } from '../../local/lambda-runtime.js';
 import { assertInvariants } from './invariants.js';
+import { type LaunchedProcess, launchLauncher } from './launcher-process.js';
 import { call, processAlive, waitForStatus } from './local-api.js';
 
-interface Launched {
-  readonly child: ChildProcess;
-  readonly apiUrl: string;
-  output(): string;
-}
-
-/** `npm start` against an emulator that outlives it, in its own process group (so a kill takes its probes too). */
-async function launch(emulator: RunningEmulator): Promise<Launched> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, PORT: '0', LOG_LEVEL: 'ERROR', NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  const collect = (chunk: Buffer) => {
-    out += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const api = /API: +(http:\/\/\S+)/.exec(out)?.[1];
-    if (api) return { child, apiUrl: api, output: () => out };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`launcher did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const launch = (emulator: RunningEmulator) => launchLauncher(emulator, { detached: true });
 
 /** SIGKILL to the launcher's whole process group: no handler runs, nothing is cleaned up (a crashed host). */
-function kill(launched: Launched): Promise<void> {
+function kill(launched: LaunchedProcess): Promise<void> {
   return new Promise((resolve) => {
     if (launched.child.exitCode !== null || launched.child.signalCode !== null) return resolve();
     launched.child.once('exit', () => resolve());
@@ -63,7 +34,7 @@ async function stillRunning(pid: number): Promise<boolean> {
 
 describe('launcher killed mid-lifecycle (SIGKILL) and restarted', () => {
   let emulator: RunningEmulator;
-  let running: Launched | undefined;
+  let running: LaunchedProcess | undefined;
 
   beforeAll(async () => {
     emulator = await startEmulator();

@@ -1,45 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
-import { REPO_ROOT } from '../../local/lambda-runtime.js';
 import { isListening } from '../../local/loopback.js';
+import { type LaunchedProcess, launchLauncher } from './launcher-process.js';
 import { type ApiEnvironment, call, getEnvironment, processAlive, urlListening, waitForStatus } from './local-api.js';
 
-interface Launched {
-  readonly child: ChildProcess;
-  readonly apiUrl: string;
-  readonly listenerPort: number;
-  output(): string;
-}
+const launch = (emulator: RunningEmulator) => launchLauncher(emulator);
 
-/** `npm start` as a user runs it (tsx local/launcher.ts), against an emulator that outlives it. */
-async function launch(emulator: RunningEmulator): Promise<Launched> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, PORT: '0', LOG_LEVEL: 'ERROR', NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const api = /API: +(http:\/\/\S+)/.exec(out)?.[1];
-    const listener = /listener: +http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-    if (api && listener) return { child, apiUrl: api, listenerPort: Number(listener), output: () => out };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`launcher did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function terminate(launched: Launched): Promise<number | null> {
+function terminate(launched: LaunchedProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (launched.child.exitCode !== null) return resolve(launched.child.exitCode);
     launched.child.once('exit', (code) => resolve(code));
@@ -49,7 +18,7 @@ function terminate(launched: Launched): Promise<number | null> {
 
 describe('local launcher stop and restart', () => {
   let emulator: RunningEmulator;
-  let second: Launched | undefined;
+  let second: LaunchedProcess | undefined;
 
   beforeAll(async () => {
     emulator = await startEmulator();
