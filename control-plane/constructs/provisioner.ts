@@ -21,6 +21,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { RETRYABLE_ERROR_NAMES } from '../../functions/shared/errors.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import { HouseFunction } from './house-function.js';
 import { acknowledgeWildcardResources } from './nag-acknowledgements.js';
@@ -55,8 +56,7 @@ const STACKS_REASON =
 
 /** Errors worth retrying on every task: ours (`functions/shared/errors.ts`) and Lambda's own. */
 export const RETRYABLE_ERRORS = [
-  'TransientError',
-  'ThrottledError',
+  ...RETRYABLE_ERROR_NAMES,
   'Lambda.TooManyRequestsException',
   'Lambda.ServiceException',
   'Lambda.SdkClientException',

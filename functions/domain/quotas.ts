@@ -5,11 +5,11 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { QuotaExceededError } from '../shared/errors.js';
+import { TAG_ENVIRONMENT_ID } from './provisioning.js';
 import type { Registry } from './registry.js';
 import { translateAwsError } from './registry.js';
 
 /** Tag every resource of an environment carries (the blueprint's stack tags). */
-export const ENVIRONMENT_ID_TAG = 'dsenv:environment-id';
 
 export interface QuotaDeps {
   registry: Pick<Registry, 'countActiveByOwner' | 'countActive'>;
@@ -25,7 +25,7 @@ export interface CapacityUsage {
   otherEgressOnlyGateways: number;
 }
 
-const belongsToEnvironment = (tags: Tag[] | undefined) => (tags ?? []).some((tag) => tag.Key === ENVIRONMENT_ID_TAG);
+const belongsToEnvironment = (tags: Tag[] | undefined) => (tags ?? []).some((tag) => tag.Key === TAG_ENVIRONMENT_ID);
 
 async function countOtherVpcs(ec2: QuotaDeps['ec2']): Promise<number> {
   let count = 0;

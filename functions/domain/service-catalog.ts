@@ -5,7 +5,7 @@ import { ENVIRONMENT_NAME_PATTERN, type Environment, type EnvironmentView } from
 import { ConflictError, ControlPlaneError, ForbiddenError, InputValidationError } from '../shared/errors.js';
 import { deleteEnvironment, type EnvironmentsDeps, extendEnvironment, registerEnvironment } from './environments.js';
 import { translateAwsError } from './registry.js';
-import { type CloudFormationPort, describeStack } from './stacks.js';
+import { type CloudFormationPort, describeStack, truncate } from './stacks.js';
 
 /**
  * Service Catalog as a second door into the same lifecycle. The product's template holds one
@@ -249,7 +249,7 @@ export async function answerRegistrationEvent(
       error instanceof ControlPlaneError && error.statusCode < 500
         ? error.message
         : `internal error; see log stream ${logStream} of the registration function`;
-    return { Status: 'FAILED', Reason: reason.slice(0, MAX_REASON), PhysicalResourceId: physicalId, ...base };
+    return { Status: 'FAILED', Reason: truncate(reason, MAX_REASON), PhysicalResourceId: physicalId, ...base };
   }
 }
 

@@ -255,6 +255,8 @@ describe('state machine', () => {
       .map(([, g]) => g.Properties.LogGroupName)
       .filter(Boolean);
     expect(groups).toEqual([expect.stringMatching(/^\/aws\/vendedlogs\/states\//)]);
+    const definition = JSON.stringify(ofType('AWS::StepFunctions::StateMachine')[0]?.[1].Properties.DefinitionString);
+    expect(definition).toMatch(/\\"TimeoutSeconds\\":\d+/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Check, CheckName, Environment } from '../../schemas/environment.js';
+import type { Check, CheckName } from '../../schemas/environment.js';
 
 /** What a check concluded, before it is named. `skipped` means it could not run (never counts as passed). */
 export type CheckOutcome = Omit<Check, 'name'>;
@@ -6,11 +6,6 @@ export type CheckOutcome = Omit<Check, 'name'>;
 export const passed = (detail: string): CheckOutcome => ({ status: 'passed', detail });
 export const failed = (detail: string): CheckOutcome => ({ status: 'failed', detail });
 export const skipped = (detail: string): CheckOutcome => ({ status: 'skipped', detail });
-
-/** The environment a check looks at. */
-export interface CheckTarget {
-  environment: Environment;
-}
 
 /**
  * Runs one check with a deadline. A check that throws or does not answer in time has run and failed; it is
