@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { principalOf } from './signing-identity.js';
 
 /**
  * Stand-in for API Gateway (REST API, Lambda proxy integration): turns an HTTP request into the
  * `APIGatewayProxyEvent` the API's Lambda receives on AWS, calls the handler of the matching route, and
- * writes its result back. IAM authorization is not emulated: the caller's principal is taken from the
- * `X-Principal` header (default `local-user`), so this must only listen on loopback.
+ * writes its result back. IAM authorization is not emulated: the caller's principal is the `X-Principal` header,
+ * else the request's SigV4 signing identity, else `local-user` (./signing-identity.ts), so this must only listen
+ * on loopback.
  */
 export interface ApiRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -25,7 +27,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', resource: '/environments/{id}', entry: 'functions/api/delete-environment.ts' },
 ];
 
-export const DEFAULT_PRINCIPAL = 'local-user';
+export { DEFAULT_PRINCIPAL } from './signing-identity.js';
+
 const STAGE = 'local';
 /** API Gateway's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -109,8 +112,8 @@ export function toProxyEvent(request: RequestFacts, match: RouteMatch, stage = S
   }
   const headers = singleAndMulti(headerPairs);
   const query = singleAndMulti([...url.searchParams.entries()]);
-  const principalHeader = headerPairs.find(([name]) => name.toLowerCase() === 'x-principal')?.[1];
-  const principal = principalHeader && principalHeader.trim() !== '' ? principalHeader.trim() : DEFAULT_PRINCIPAL;
+  const headerOf = (wanted: string) => headerPairs.find(([name]) => name.toLowerCase() === wanted)?.[1];
+  const principal = principalOf({ principal: headerOf('x-principal'), authorization: headerOf('authorization') });
   const userAgent = headerPairs.find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null;
   const now = new Date();
   const requestId = randomUUID();
