@@ -11,7 +11,6 @@
  * Sections: lifecycle (overhead and cost per lifecycle), concurrency (50 at once, and API latency under load),
  * bundles, blueprint, polling.
  */
-import '../local/polyfills.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem } from 'node:os';

@@ -1,4 +1,3 @@
-import './polyfills.js';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { pathToFileURL } from 'node:url';

@@ -42,7 +42,7 @@ export interface DeployBlueprintOptions {
   readonly bucket?: string;
   /** @default 'dual-stack-fargate/local' */
   readonly prefix?: string;
-  /** @default 'public.ecr.aws/docker/library/node:20-alpine' */
+  /** @default 'public.ecr.aws/docker/library/node:24-alpine' */
   readonly imageUri?: string;
   /** @default 60000 */
   readonly timeoutMs?: number;
@@ -112,7 +112,7 @@ export async function deployBlueprint(
         { ParameterKey: 'TemplateBaseUrl', ParameterValue: baseUrl },
         {
           ParameterKey: 'ImageUri',
-          ParameterValue: options.imageUri ?? 'public.ecr.aws/docker/library/node:20-alpine',
+          ParameterValue: options.imageUri ?? 'public.ecr.aws/docker/library/node:24-alpine',
         },
       ],
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
