@@ -14,6 +14,7 @@ import {
 } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
 import { logMetricsUnlessDisabled } from './task-handler.js';
+import { METRIC } from './telemetry.js';
 
 /**
  * The one middleware stack every API handler uses: Powertools logger/tracer/metrics, then request checks
@@ -170,7 +171,7 @@ function httpRequestAndErrors<S extends RouteSchemas>(
       const result = errorToResult(request.error);
       if (result.statusCode >= 500) logger.error('request failed', { error: request.error });
       else logger.info('request rejected', { statusCode: result.statusCode, message: request.error?.message });
-      metrics.addMetric(result.statusCode >= 500 ? 'ServerErrors' : 'ClientErrors', 'Count', 1);
+      metrics.addMetric(result.statusCode >= 500 ? METRIC.serverErrors : METRIC.clientErrors, 'Count', 1);
       request.response = result;
     },
   };

@@ -4,7 +4,8 @@ import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.
 import { sweep } from '../domain/sweeper.js';
 import { cloudFormation, scheduler, stepFunctions, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { recordSweep } from '../shared/lifecycle-metrics.js';
+import { logger } from '../shared/powertools.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
@@ -33,6 +34,6 @@ export const handler = taskHandler(z.unknown(), async () => {
       stuckAfterMinutes: getNumberFromEnv('STUCK_AFTER_MINUTES', 60),
     },
   });
-  for (const [name, count] of Object.entries(summary)) metrics.addMetric(`Sweeper.${name}`, 'Count', count);
+  recordSweep({ ...summary }, summary.orphanStacksDeleted);
   return summary;
 });
