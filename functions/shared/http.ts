@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ZodType, z } from 'zod';
 import { MAX_BODY_BYTES } from '../schemas/api.js';
+import { correlate } from './correlation.js';
 import {
   BadRequestError,
   ControlPlaneError,
@@ -165,6 +166,11 @@ function httpRequestAndErrors<S extends RouteSchemas>(
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {
     before: (request) => {
+      // First, so that a rejected request is logged with the caller and the environment it was about.
+      correlate({
+        owner: request.event.requestContext?.identity?.userArn ?? undefined,
+        environmentId: request.event.pathParameters?.id,
+      });
       (request.event as ApiEvent<S>).request = parseRequest(schemas, request.event);
     },
     onError: (request) => {

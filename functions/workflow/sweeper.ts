@@ -7,7 +7,7 @@ import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '..
 import { recordSweep } from '../shared/lifecycle-metrics.js';
 import { logger } from '../shared/powertools.js';
 import { taskHandler } from '../shared/task-handler.js';
-import { registry } from './wiring.js';
+import { sweeperRegistry } from './wiring.js';
 
 /** The sweeper (every 5 minutes; at start-up and periodically in local mode) → a summary of its repairs. */
 export const handler = taskHandler(z.unknown(), async () => {
@@ -19,7 +19,7 @@ export const handler = taskHandler(z.unknown(), async () => {
     schedulerRoleArn: getStringFromEnv('SCHEDULER_ROLE_ARN'),
   };
   const summary = await sweep({
-    registry: registry(),
+    registry: sweeperRegistry(),
     sfn: stepFunctions(),
     cfn: cloudFormation(),
     startWorkflow: (input) => startWorkflow({ sfn: stepFunctions(), stateMachineArn, clock: systemClock }, input),
