@@ -11,6 +11,7 @@ import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
 import { HouseFunction } from './constructs/house-function.js';
 import { Ipv6Prober } from './constructs/ipv6-prober.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { Provisioner } from './constructs/provisioner.js';
 import { Registry } from './constructs/registry.js';
 
@@ -29,6 +30,7 @@ export class ControlPlaneStack extends Stack {
   readonly expiry: Expiry;
   readonly api: EnvironmentsApi;
   readonly catalog: Catalog;
+  readonly monitoring: Monitoring;
   private probeImageAsset?: DockerImageAsset;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
@@ -102,10 +104,27 @@ export class ControlPlaneStack extends Stack {
       logRetention,
     });
 
+    // Last: it watches every function composed above.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.provisioner.stateMachine,
+      functions: this.houseFunctions(),
+      apiStage: this.api.api.deploymentStage,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the environments API' });
     new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
     new CfnOutput(this, 'BlueprintBaseUrl', { value: this.blueprints.baseUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'SNS topic of the control-plane alarms (subscribe the platform team)',
+    });
+  }
+
+  /** Every house function of the stack, named by its construct path (`Provisioner/CreateStackFunction` → …). */
+  private houseFunctions(): Record<string, HouseFunction> {
+    const functions = this.node.findAll().filter((c): c is HouseFunction => c instanceof HouseFunction);
+    return Object.fromEntries(functions.map((fn) => [fn.node.path.split('/').slice(1).join(''), fn]));
   }
 
   /** The probe image built from probe-app/ (staged at synth, built and pushed by `cdk deploy`). */

@@ -1,6 +1,7 @@
 /**
  * Client of the emulator's fault switches (`local/emulator/patches/fault_injection.py`, `/_dsenv/faults`), for
- * tests: make CloudFormation throttle, fail a create or a delete, or leave a tagged network interface behind.
+ * tests: make CloudFormation throttle, fail a create or a delete, create slowly, or leave a tagged network
+ * interface behind.
  */
 export interface ThrottleFault {
   /** CloudFormation action, e.g. `CreateStack`. */
@@ -39,11 +40,21 @@ export interface LingerFault {
   readonly seconds?: number;
 }
 
+export interface SlowCreateFault {
+  /** Only this top-level stack. @default every stack created while armed */
+  readonly stackName?: string;
+  /** Seconds the stack reports CREATE_IN_PROGRESS before its real outcome. */
+  readonly seconds: number;
+  /** How many stack creations are slowed. @default every one while armed */
+  readonly times?: number;
+}
+
 export interface ArmedFaults {
   throttle: (ThrottleFault & { count: number })[];
   failCreate: CreateFailureFault[];
   failDelete: DeleteFailureFault[];
   lingerAfterDelete: LingerFault[];
+  slowCreate: SlowCreateFault[];
 }
 
 export interface FaultSpec {
@@ -51,6 +62,7 @@ export interface FaultSpec {
   readonly failCreate?: CreateFailureFault;
   readonly failDelete?: DeleteFailureFault;
   readonly lingerAfterDelete?: LingerFault;
+  readonly slowCreate?: SlowCreateFault;
 }
 
 export interface EmulatorFaults {

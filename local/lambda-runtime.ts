@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 
 /**
  * Runs the project's Lambda handlers in this process, the way Lambda would: the same module (imported
  * from its entry file, only after the launcher has set the environment), called with the event and a
- * context object.
+ * context object. Invocations overlap in this one process, as on a Lambda managed instance: each runs in its own
+ * invoke store context (`AWS_LAMBDA_MAX_CONCURRENCY`), so Powertools keeps each one's log keys, metrics and Lambda
+ * context apart instead of sharing one logger's state between concurrent invocations.
  */
 
 /** The repository root: entry paths (`functions/api/…`) are relative to it, as in the CDK app. */
@@ -58,8 +61,24 @@ export function lambdaContext(functionName: string, timeoutMs = 60_000): Context
   };
 }
 
-/** Invokes the handler of `entry` with `event`, as one Lambda invocation. */
+let invokeStore: Promise<InvokeStoreBase> | undefined;
+
+/**
+ * The invoke store of concurrent invocations (created before Powertools first looks for it). Returns the
+ * environment the functions then need: `AWS_LAMBDA_MAX_CONCURRENCY` tells Powertools to scope its state to it.
+ */
+export async function concurrentInvocations(maxConcurrency = 64): Promise<{ AWS_LAMBDA_MAX_CONCURRENCY: string }> {
+  invokeStore ??= InvokeStore.getInstanceAsync(true);
+  await invokeStore;
+  return { AWS_LAMBDA_MAX_CONCURRENCY: String(maxConcurrency) };
+}
+
+/** Invokes the handler of `entry` with `event`, as one Lambda invocation (in its own invoke store context). */
 export async function invoke(entry: string, event: unknown, timeoutMs?: number): Promise<unknown> {
   const handler = await loadHandler(entry);
-  return handler(event, lambdaContext(functionNameFor(entry), timeoutMs));
+  const context = lambdaContext(functionNameFor(entry), timeoutMs);
+  const store = await (invokeStore ?? InvokeStore.getInstanceAsync(true));
+  return store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () =>
+    handler(event, context),
+  );
 }

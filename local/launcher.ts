@@ -15,7 +15,7 @@ import { functionEnvironment, synthesizeControlPlane } from './control-plane-tem
 import { startDnsStandIn } from './dns-stand-in.js';
 import { startEmulator } from './emulator-process.js';
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
-import { invoke } from './lambda-runtime.js';
+import { concurrentInvocations, invoke } from './lambda-runtime.js';
 import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
 import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
 import { publishLocalUrls } from './registry-urls.js';
@@ -229,6 +229,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+      ...(await concurrentInvocations()),
     };
     for (const [name, value] of Object.entries(localEnv)) setEnv(name, value);
 

@@ -8,6 +8,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/telemetry.js';
 import { REPO_ROOT } from '../config.js';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag-acknowledgements.js';
 
@@ -19,9 +20,6 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 
 /** CloudFormation metadata key naming the handler's entry file (relative to the repository root). */
 export const HANDLER_ENTRY_METADATA = 'dsenv:handler-entry';
-
-/** `POWERTOOLS_SERVICE_NAME` of every function. */
-export const SERVICE_NAME = 'dsenv';
 
 /** esbuild output is ESM; this banner gives bundled CommonJS dependencies a `require`. */
 const ESM_REQUIRE_BANNER =
@@ -114,8 +112,9 @@ export class HouseFunction extends NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
+        // The same values as the Powertools constructor arguments (which win): one name in logs, metrics and alarms.
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: 'Dsenv',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // Stack traces point at the TypeScript sources (bundled with sourceMap).
         NODE_OPTIONS: '--enable-source-maps',

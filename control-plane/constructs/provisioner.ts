@@ -114,7 +114,8 @@ export class Provisioner extends Construct {
       new LambdaInvoke(this, name, {
         stateName: name,
         lambdaFunction: fn,
-        payload: TaskInput.fromObject(payload),
+        // Every task learns its execution, for the correlation keys of its logs (functions/shared/correlation.ts).
+        payload: TaskInput.fromObject({ ...payload, executionArn: JsonPath.executionId }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath,

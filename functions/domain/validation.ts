@@ -29,5 +29,8 @@ export async function validateEnvironment(deps: ValidationDeps, environmentId: s
   await deps.registry.update(environment, validation.passed ? { validation, status: 'READY' } : { validation }, [
     'VALIDATING',
   ]);
-  return { passed: validation.passed, failedChecks: checks.filter((c) => c.status !== 'passed').map((c) => c.name) };
+  const failedChecks = checks.filter((c) => c.status !== 'passed').map((c) => c.name);
+  if (!validation.passed) return { passed: false, failedChecks };
+  const secondsToReady = Math.max(0, (deps.clock.now().getTime() - Date.parse(environment.createdAt)) / 1000);
+  return { passed: true, failedChecks, secondsToReady };
 }

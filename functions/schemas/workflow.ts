@@ -33,7 +33,12 @@ export const CheckStackResult = z.object({
 });
 export type CheckStackResult = z.infer<typeof CheckStackResult>;
 
-export const ValidateResult = z.object({ passed: z.boolean(), failedChecks: z.array(z.string()) });
+export const ValidateResult = z.object({
+  passed: z.boolean(),
+  failedChecks: z.array(z.string()),
+  /** Seconds from the create request to READY (set when every check passed). */
+  secondsToReady: z.number().nonnegative().optional(),
+});
 export type ValidateResult = z.infer<typeof ValidateResult>;
 
 /** The error a Catch put at `$.error`: Step Functions' `{Error, Cause}`. */

@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { ZodType, z } from 'zod';
 import { MAX_BODY_BYTES } from '../schemas/api.js';
+import { correlate } from './correlation.js';
 import {
   BadRequestError,
   ControlPlaneError,
@@ -14,6 +15,7 @@ import {
 } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
 import { logMetricsUnlessDisabled } from './task-handler.js';
+import { METRIC } from './telemetry.js';
 
 /**
  * The one middleware stack every API handler uses: Powertools logger/tracer/metrics, then request checks
@@ -164,13 +166,18 @@ function httpRequestAndErrors<S extends RouteSchemas>(
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {
     before: (request) => {
+      // First, so that a rejected request is logged with the caller and the environment it was about.
+      correlate({
+        owner: request.event.requestContext?.identity?.userArn ?? undefined,
+        environmentId: request.event.pathParameters?.id,
+      });
       (request.event as ApiEvent<S>).request = parseRequest(schemas, request.event);
     },
     onError: (request) => {
       const result = errorToResult(request.error);
       if (result.statusCode >= 500) logger.error('request failed', { error: request.error });
       else logger.info('request rejected', { statusCode: result.statusCode, message: request.error?.message });
-      metrics.addMetric(result.statusCode >= 500 ? 'ServerErrors' : 'ClientErrors', 'Count', 1);
+      metrics.addMetric(result.statusCode >= 500 ? METRIC.serverErrors : METRIC.clientErrors, 'Count', 1);
       request.response = result;
     },
   };

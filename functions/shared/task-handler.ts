@@ -4,6 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { correlate, taskCorrelation } from './correlation.js';
 import { getOptionalStringFromEnv } from './env.js';
 import { ControlPlaneError, InputValidationError, TransientError } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
@@ -86,15 +87,19 @@ export function logMetricsUnlessDisabled(): MiddlewareObj {
 
 /**
  * The standard middy stack of every state-machine task (and of the sweeper and the IPv6 prober):
- * Powertools logger context, tracing and metrics; Zod parsing of the input; errors re-thrown by `name`.
+ * Powertools logger context, tracing and metrics; the environment id and execution ARN of the input on every log
+ * line and as trace annotations; Zod parsing of the input; errors re-thrown by `name`.
  */
 export function taskHandler<S extends z.ZodType, R>(
   schema: S,
   run: (input: z.infer<S>, context: Context) => Promise<R>,
 ) {
   return middy(async (event: unknown, context: Context): Promise<R> => {
+    correlate(taskCorrelation(event));
     try {
-      return await run(parseTaskInput(schema, event), context);
+      const result = await run(parseTaskInput(schema, event), context);
+      logger.info('task finished');
+      return result;
     } catch (error) {
       const thrown = toTaskError(error);
       logger.error('task failed', { error: thrown as Error });

@@ -4,6 +4,7 @@ import { startTeardown } from '../domain/teardown.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
 import { cloudFormation, scheduler, serviceCatalog, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getStringFromEnv } from '../shared/env.js';
+import { recordTeardownAttempt } from '../shared/lifecycle-metrics.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
@@ -11,9 +12,9 @@ import { registry } from './wiring.js';
  * StartTeardown: DELETING, expiry schedule removed, DeleteStack with the CloudFormation role, the Service Catalog
  * provisioned product terminated (catalog environments) → `StartTeardownResult`.
  */
-export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
+export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId }) => {
   const schedule = { scheduler: scheduler(), scheduleGroup: getStringFromEnv('SCHEDULE_GROUP') };
-  return startTeardown(
+  const result = await startTeardown(
     {
       registry: registry(),
       cfn: cloudFormation(),
@@ -27,4 +28,6 @@ export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => 
     },
     environmentId,
   );
+  recordTeardownAttempt();
+  return result;
 });

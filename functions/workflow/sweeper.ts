@@ -4,9 +4,10 @@ import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.
 import { sweep } from '../domain/sweeper.js';
 import { cloudFormation, scheduler, stepFunctions, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { recordSweep } from '../shared/lifecycle-metrics.js';
+import { logger } from '../shared/powertools.js';
 import { taskHandler } from '../shared/task-handler.js';
-import { registry } from './wiring.js';
+import { sweeperRegistry } from './wiring.js';
 
 /** The sweeper (every 5 minutes; at start-up and periodically in local mode) → a summary of its repairs. */
 export const handler = taskHandler(z.unknown(), async () => {
@@ -18,7 +19,7 @@ export const handler = taskHandler(z.unknown(), async () => {
     schedulerRoleArn: getStringFromEnv('SCHEDULER_ROLE_ARN'),
   };
   const summary = await sweep({
-    registry: registry(),
+    registry: sweeperRegistry(),
     sfn: stepFunctions(),
     cfn: cloudFormation(),
     startWorkflow: (input) => startWorkflow({ sfn: stepFunctions(), stateMachineArn, clock: systemClock }, input),
@@ -33,6 +34,6 @@ export const handler = taskHandler(z.unknown(), async () => {
       stuckAfterMinutes: getNumberFromEnv('STUCK_AFTER_MINUTES', 60),
     },
   });
-  for (const [name, count] of Object.entries(summary)) metrics.addMetric(`Sweeper.${name}`, 'Count', count);
+  recordSweep({ ...summary }, summary.orphanStacksDeleted);
   return summary;
 });

@@ -2,13 +2,14 @@ import { validateEnvironment } from '../domain/validation.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
 import { ec2, ecs, elbv2, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv } from '../shared/env.js';
+import { recordValidation } from '../shared/lifecycle-metrics.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { checkResolver, probers, registry } from './wiring.js';
 
 /** Validate: runs the ten checks, stores the evidence, READY when all passed → `ValidateResult`. */
-export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
+export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId }) => {
   const resolver = checkResolver();
-  return validateEnvironment(
+  const result = await validateEnvironment(
     {
       registry: registry(),
       clock: systemClock,
@@ -21,4 +22,6 @@ export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => 
     },
     environmentId,
   );
+  recordValidation(result);
+  return result;
 });

@@ -4,20 +4,39 @@ import { lambdaProber } from '../domain/checks/index.js';
 import { probeHttp } from '../domain/http-probe.js';
 import { Registry } from '../domain/registry.js';
 import { documentClient, lambda, systemClock } from '../shared/clients.js';
+import { correlate } from '../shared/correlation.js';
 import { getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
 
 /**
  * What the workflow handlers share: the registry and the name resolution of the checks, built once per process
  * from the function's environment (docs/design.md, "Configuration").
  */
+const registryDeps = () => ({
+  documentClient: documentClient(),
+  tableName: getStringFromEnv('TABLE_NAME'),
+  clock: systemClock,
+});
+
+/** The registry of a task working on one environment: reading its record puts its owner on the invocation's logs. */
+class TaskRegistry extends Registry {
+  override async get(id: string) {
+    const environment = await super.get(id);
+    if (environment !== undefined) correlate({ environmentId: environment.id, owner: environment.owner });
+    return environment;
+  }
+}
+
 let registryInstance: Registry | undefined;
 export function registry(): Registry {
-  registryInstance ??= new Registry({
-    documentClient: documentClient(),
-    tableName: getStringFromEnv('TABLE_NAME'),
-    clock: systemClock,
-  });
+  registryInstance ??= new TaskRegistry(registryDeps());
   return registryInstance;
+}
+
+/** The registry of the sweeper, which works on many environments per invocation: no per-environment log keys. */
+let sweeperRegistryInstance: Registry | undefined;
+export function sweeperRegistry(): Registry {
+  sweeperRegistryInstance ??= new Registry(registryDeps());
+  return sweeperRegistryInstance;
 }
 
 /** A resolver for DNS_SERVERS (`host:port` list, local mode) or the system's servers. */

@@ -117,6 +117,20 @@ describe('fault injection on local mode', () => {
     },
   );
 
+  it('keeps polling a stack that is slow to create (CREATE_IN_PROGRESS for 3 s), then validates it READY', async () => {
+    await faults.arm({ slowCreate: { seconds: 3, times: 1 } });
+
+    const id = await create('slow-stack');
+    const environment = await settle(id, ['READY', 'FAILED']);
+
+    expect(environment.status).toBe('READY');
+    expect((await faults.armed()).slowCreate[0]?.times).toBe(0);
+    // The Wait state is pollMs (200 ms) here: a 3 s creation takes several checks.
+    expect(invocations(id, 'CheckCreate')).toBeGreaterThanOrEqual(4);
+    await remove(id);
+    await invariants();
+  });
+
   it('retries a DeleteStack that ends DELETE_FAILED once, then ends DELETED after the second attempt', async () => {
     const id = await create('delete-once');
     expect((await settle(id, ['READY', 'FAILED'])).status).toBe('READY');

@@ -6,8 +6,10 @@ type TaskHandler = (input: Record<string, unknown>, call: number) => unknown;
 interface Run {
   /** Names of the states entered, in order. */
   readonly path: string[];
-  /** Input each task received, in call order. */
+  /** Input each task received, in call order (without the execution ARN, collected in `executionArns`). */
   readonly calls: { state: string; input: Record<string, unknown> }[];
+  /** The `executionArn` each task received, in call order. */
+  readonly executionArns: unknown[];
   readonly result?: unknown;
   readonly error?: Error;
 }
@@ -20,6 +22,7 @@ function named(name: string, message = name): Error {
 }
 
 let synthesized: SynthesizedStateMachine;
+const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:provisioner:env-3k9x0q2m7ab1-provision-1';
 
 beforeAll(async () => {
   synthesized = await synthesizeStateMachine();
@@ -29,6 +32,7 @@ beforeAll(async () => {
 async function execute(input: Record<string, unknown>, handlers: Record<string, TaskHandler>): Promise<Run> {
   const { definition, taskHandlers } = synthesized;
   const calls: Run['calls'] = [];
+  const executionArns: unknown[] = [];
   const counts = new Map<string, number>();
   const localHandlers = Object.fromEntries(
     Object.keys(taskHandlers).map((state) => [
@@ -36,8 +40,9 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
       async (effective: Record<string, unknown>) => {
         // payloadResponseOnly tasks get the payload itself; lambda:invoke tasks get {FunctionName, Payload}.
         const wrapped = definition.States[state]?.Resource === 'arn:aws:states:::lambda:invoke';
-        const payload = (wrapped ? effective.Payload : effective) as Record<string, unknown>;
+        const { executionArn, ...payload } = (wrapped ? effective.Payload : effective) as Record<string, unknown>;
         calls.push({ state, input: payload });
+        executionArns.push(executionArn);
         const handler = handlers[state];
         if (!handler) throw new Error(`task ${state} was not expected to run`);
         const call = (counts.get(state) ?? 0) + 1;
@@ -49,6 +54,7 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
   );
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
+    context: { Execution: { Id: EXECUTION_ARN, Name: EXECUTION_ARN.split(':').pop() } },
     overrides: {
       taskResourceLocalHandlers: localHandlers as never,
       waitTimeOverrides: { WaitForCreate: 0, WaitForDelete: 0 },
@@ -69,7 +75,7 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
     error = e as Error;
   }
   await collecting;
-  return { path, calls, result, error };
+  return { path, calls, executionArns, result, error };
 }
 
 const environmentId = 'env-3k9x0q2m7ab1';
@@ -113,6 +119,8 @@ describe('provisioning', () => {
       ['CheckCreate', { environmentId, operation: 'create' }],
       ['Validate', { environmentId }],
     ]);
+    // Each task learns its execution, for the correlation keys of its logs.
+    expect(run.executionArns).toEqual(Array(5).fill(EXECUTION_ARN));
     expect(run.result).toMatchObject({ stack, validation: { passed: true }, check: { state: 'COMPLETE' } });
   });
 

@@ -9,7 +9,8 @@ Control endpoint (JSON), on the emulator's own port:
                              "failDelete": {"stackName": "dsenv-env-…", "times"?: 1 (omitted: always),
                                             "resource"?: "NetworkStack", "message"?: "…"},
                              "lingerAfterDelete": {"stackName": "dsenv-env-…", "environmentId": "env-…",
-                                                   "seconds"?: 2 (omitted: for good)}}
+                                                   "seconds"?: 2 (omitted: for good)},
+                             "slowCreate": {"stackName"?: "dsenv-env-…", "seconds": 5, "times"?: 1}}
                             adds each fault given; answers the faults now armed
     GET    /_dsenv/faults   the faults now armed (counts left)
     DELETE /_dsenv/faults   clears every fault
@@ -23,6 +24,8 @@ Control endpoint (JSON), on the emulator's own port:
   status reason names the resource, as on AWS ("The following resource(s) failed to delete: [...]").
 - lingerAfterDelete: after that stack is deleted, a network interface tagged `dsenv:environment-id` remains
   (the ENI of a Fargate task that ECS releases late), for `seconds` or for good.
+- slowCreate: the next `times` stacks created (that one only, when `stackName` is given; default: every one while
+  armed) report CREATE_IN_PROGRESS for `seconds` before their real outcome, as a stack waiting on a slow resource.
 """
 import io
 import json
@@ -35,7 +38,7 @@ CONTROL_PATH = "/_dsenv/faults"
 TAG_ENVIRONMENT_ID = "dsenv:environment-id"
 
 _lock = threading.RLock()
-_faults = {"throttle": [], "failCreate": [], "failDelete": [], "lingerAfterDelete": []}
+_faults = {"throttle": [], "failCreate": [], "failDelete": [], "lingerAfterDelete": [], "slowCreate": []}
 
 
 def _stack_matches(wanted, name_or_id):
@@ -61,7 +64,7 @@ def add(spec):
                 entry = dict(spec[kind])
                 if kind == "throttle":
                     entry["count"] = int(entry.get("count", 1))
-                if kind == "failDelete" and entry.get("times") is not None:
+                if kind in ("failDelete", "slowCreate") and entry.get("times") is not None:
                     entry["times"] = int(entry["times"])
                 _faults[kind].append(entry)
 
@@ -101,6 +104,34 @@ def _delete_failure(stack_name):
                 entry["times"] = times - 1
                 return entry
     return None
+
+
+def _take_slow_create(stack_name):
+    """Seconds the new stack stays CREATE_IN_PROGRESS (None: not slowed); counts down `times`."""
+    with _lock:
+        for entry in _faults["slowCreate"]:
+            if not _stack_matches(entry.get("stackName"), stack_name):
+                continue
+            times = entry.get("times")
+            if times is not None and times <= 0:
+                continue
+            if times is not None:
+                entry["times"] = times - 1
+            return float(entry.get("seconds", 5))
+    return None
+
+
+def _slow_down(stack, seconds):
+    """Shows CREATE_IN_PROGRESS for `seconds`, then the outcome the create really had (unless deleted meanwhile)."""
+    outcome = stack.status
+    stack.status = "CREATE_IN_PROGRESS"
+
+    def finish():
+        time.sleep(seconds)
+        if stack.status == "CREATE_IN_PROGRESS":
+            stack.status = outcome
+
+    threading.Thread(target=finish, daemon=True).start()
 
 
 def _linger(stack_name):
@@ -251,6 +282,11 @@ def apply():
             for stack in list(self.cloudformation_backend.stacks.values()):
                 if stack.name == name and stack.status == "CREATE_FAILED":
                     _rollback(stack)
+        seconds = _take_slow_create(name)
+        if seconds is not None:
+            for stack in list(self.cloudformation_backend.stacks.values()):
+                if stack.name == name and stack.status in ("CREATE_COMPLETE", "CREATE_FAILED", "ROLLBACK_COMPLETE"):
+                    _slow_down(stack, seconds)
         return result
 
     CloudFormationResponse.create_stack = create_stack_action

@@ -117,7 +117,7 @@ describe('validateEnvironment', () => {
   it('runs the ten checks, stores them and sets READY when every check passed', async () => {
     const { registry, deps } = setup();
     const result = await validateEnvironment(deps, ID);
-    expect(result).toEqual({ passed: true, failedChecks: [] });
+    expect(result).toEqual({ passed: true, failedChecks: [], secondsToReady: 600 });
     const stored = registry.stored(ID);
     expect(stored.status).toBe('READY');
     expect(stored.validation?.passed).toBe(true);

@@ -142,7 +142,7 @@ describe('validate-environment handler', () => {
     const result = await validate({ environmentId: ID }, lambdaContext);
 
     // Assess
-    expect(result).toEqual({ passed: true, failedChecks: [] });
+    expect(result).toEqual({ passed: true, failedChecks: [], secondsToReady: expect.any(Number) });
     expect(lambdaMock).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: PROBER });
     expect(seen).toContain('IPv4 /health');
     expect(seen).toContain('IPv6 /health');
