@@ -69,6 +69,7 @@ export function addRegistrationProductContent(
     default: rules.ttl.defaultMinutes,
     minValue: rules.ttl.minMinutes,
     maxValue: rules.ttl.maxMinutes,
+    constraintDescription: `must be a whole number of minutes from ${rules.ttl.minMinutes} to ${rules.ttl.maxMinutes}`,
   });
   const registration = new CustomResource(scope, REGISTRATION_LOGICAL_ID, {
     serviceToken: rules.serviceToken,
