@@ -244,11 +244,14 @@ export async function answerRegistrationEvent(
     const data = environment === undefined ? undefined : dataOf(environment);
     return { Status: 'SUCCESS', PhysicalResourceId: physicalId, ...base, ...(data ? { Data: data } : {}) };
   } catch (error) {
-    deps.logger.error('registration event failed', { requestType: event.RequestType, stackId: event.StackId, error });
-    const reason =
-      error instanceof ControlPlaneError && error.statusCode < 500
-        ? error.message
-        : `internal error; see log stream ${logStream} of the registration function`;
+    const clientError = error instanceof ControlPlaneError && error.statusCode < 500;
+    const context = { requestType: event.RequestType, stackId: event.StackId };
+    // A bad parameter or a quota is the catalog user's to fix (they see the reason); anything else the operator's.
+    if (clientError) deps.logger.warn(`registration event refused: ${error.message}`, context);
+    else deps.logger.error('registration event failed', { ...context, error });
+    const reason = clientError
+      ? error.message
+      : `internal error; see log stream ${logStream} of the registration function`;
     return { Status: 'FAILED', Reason: truncate(reason, MAX_REASON), PhysicalResourceId: physicalId, ...base };
   }
 }
