@@ -95,6 +95,7 @@ export class ControlPlaneStack extends Stack {
       expiry: this.expiry,
       blueprints: this.blueprints,
       startTeardown: this.provisioner.functions.startTeardown,
+      sweeper: this.expiry.sweeper,
       defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
       ttl: config.ttl,
       maxLifetimeMinutes: config.maxLifetimeMinutes,

@@ -13,6 +13,7 @@ import { createApiGatewayAdapter } from './api-gateway-adapter.js';
 import { createControlPlaneResources, emulatorClientConfig, resolveReferences } from './control-plane-resources.js';
 import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
 import { startDnsStandIn } from './dns-stand-in.js';
+import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
 import { startEmulator } from './emulator-process.js';
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
 import { concurrentInvocations, invoke } from './lambda-runtime.js';
@@ -20,6 +21,7 @@ import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stan
 import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
 import { publishLocalUrls } from './registry-urls.js';
 import { startSchedulerStandIn } from './scheduler-stand-in.js';
+import { catalogDescription } from './service-catalog-product.js';
 import { type ServiceCatalogStandIn, startServiceCatalogStandIn } from './service-catalog-stand-in.js';
 import { type StepFunctionsStandIn, startStepFunctionsStandIn } from './step-functions-stand-in.js';
 import { startTcpForwarder } from './tcp-forwarder.js';
@@ -146,7 +148,9 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
   try {
     // The emulator.
     let emulatorUrl = options.emulatorEndpoint ?? process.env.AWS_ENDPOINT_URL;
-    if (!emulatorUrl) {
+    if (emulatorUrl) {
+      await checkEmulator(emulatorUrl);
+    } else {
       const emulator = await startEmulator();
       cleanups.push(() => emulator.stop());
       emulatorUrl = emulator.endpoint;
@@ -265,6 +269,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const serviceCatalog = await startServiceCatalogStandIn({
       cloudFormation,
       invokeRegistration: (event) => invoke(REGISTRATION_ENTRY, event),
+      description: catalogDescription(synthesized.template),
       rules: {
         ttl: {
           defaultMinutes: Number(process.env.DEFAULT_TTL_MINUTES ?? 240),
@@ -415,25 +420,37 @@ async function main(): Promise<void> {
     verbose: process.env.VERBOSE === '1' || process.env.VERBOSE === 'true',
   });
   if (signalled) return shutdown();
-  console.log(
-    [
-      '',
-      `dsenv local control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      `  API:       ${local.apiUrl}   (caller: X-Principal header, default local-user)`,
-      `  emulator:  ${local.emulatorUrl}`,
-      `  listener:  http://127.0.0.1:${local.listenerPort} and http://[::1]:${local.listenerPort} (by Host)`,
-      `  DNS:       ${local.dnsServer} (udp)`,
-      '',
-      `  curl -s -XPOST ${local.apiUrl}/environments -H 'content-type: application/json' -d '{"name":"demo","ttlMinutes":5}'`,
-      `  curl -s ${local.apiUrl}/environments`,
-      '',
-    ].join('\n'),
-  );
+  console.log(readyMessage(local, (Date.now() - started) / 1000));
+}
+
+/** What `npm start` prints once ready: where everything is, and commands to copy. */
+export function readyMessage(local: LocalControlPlane, seconds: number): string {
+  const sc = local.serviceCatalog;
+  const awsCli = 'AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=local aws servicecatalog --region us-east-1';
+  return [
+    '',
+    `dsenv local control plane ready in ${seconds.toFixed(1)} s`,
+    `  API:       ${local.apiUrl}   (caller: X-Principal header, else the SigV4 key id, else local-user)`,
+    `  emulator:  ${local.emulatorUrl}`,
+    `  catalog:   ${sc.endpoint}   (Service Catalog: aws servicecatalog --endpoint-url ${sc.endpoint})`,
+    `  portfolio: ${sc.portfolioId}  product: ${sc.productId}  artifact: ${sc.provisioningArtifactId}  launch path: ${sc.pathId}`,
+    `  listener:  http://127.0.0.1:${local.listenerPort} and http://[::1]:${local.listenerPort} (by Host)`,
+    `  DNS:       ${local.dnsServer} (udp)`,
+    '',
+    `  curl -s -XPOST ${local.apiUrl}/environments -H 'content-type: application/json' -d '{"name":"demo","ttlMinutes":5}'`,
+    `  curl -s ${local.apiUrl}/environments`,
+    `  ${awsCli} --endpoint-url ${sc.endpoint} provision-product --product-id ${sc.productId} --provisioning-artifact-id ${sc.provisioningArtifactId} --path-id ${sc.pathId} --provisioned-product-name demo --provisioning-parameters Key=EnvironmentName,Value=demo Key=TtlMinutes,Value=5`,
+    `  ${awsCli} --endpoint-url ${sc.endpoint} describe-record --id <RecordId from above>`,
+    '',
+  ].join('\n');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(`[local] failed to start: ${error instanceof Error ? error.stack : String(error)}`);
+    // A bad emulator is the operator's to fix: one line says what and how, without a stack.
+    const detail =
+      error instanceof EmulatorCheckError ? error.message : error instanceof Error ? error.stack : String(error);
+    console.error(`[local] failed to start: ${detail}`);
     process.exit(1);
   });
 }

@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-servicecatalog';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { REGISTRATION_LOGICAL_ID } from '../../functions/domain/service-catalog.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import type { Expiry } from './expiry.js';
 import { HouseFunction } from './house-function.js';
@@ -20,8 +21,8 @@ import type { Registry } from './registry.js';
 /** Handler of the product's `Custom::EnvironmentRegistration` (also invoked by local mode's catalog stand-in). */
 export const REGISTRATION_ENTRY = 'functions/workflow/catalog-registration.ts';
 export const REGISTRATION_RESOURCE_TYPE = 'Custom::EnvironmentRegistration';
-/** Logical id of the registration in the product template. */
-export const REGISTRATION_LOGICAL_ID = 'Registration';
+/** Logical id of the registration in the product template (the domain derives environment ids from it). */
+export { REGISTRATION_LOGICAL_ID };
 
 /** Bounds of the product's parameters: the API's rules. */
 export interface ProductParameterRules {
@@ -35,6 +36,8 @@ export interface CatalogProps extends ProductParameterRules {
   readonly blueprints: BlueprintStore;
   /** The StartTeardown function: it terminates the provisioned product of a catalog environment. */
   readonly startTeardown: HouseFunction;
+  /** The sweeper: it terminates provisioned products left behind by environments that are already gone. */
+  readonly sweeper: HouseFunction;
   readonly defaultImageUri: string;
   readonly maxLifetimeMinutes: number;
   readonly maxActivePerOwner: number;
@@ -69,6 +72,7 @@ export function addRegistrationProductContent(
     default: rules.ttl.defaultMinutes,
     minValue: rules.ttl.minMinutes,
     maxValue: rules.ttl.maxMinutes,
+    constraintDescription: `must be a whole number of minutes from ${rules.ttl.minMinutes} to ${rules.ttl.maxMinutes}`,
   });
   const registration = new CustomResource(scope, REGISTRATION_LOGICAL_ID, {
     serviceToken: rules.serviceToken,
@@ -142,18 +146,31 @@ export class Catalog extends Construct {
       );
     props.expiry.allowManageSchedules(this.registration, ['CreateSchedule', 'UpdateSchedule', 'DeleteSchedule']);
 
-    // The teardown of a catalog environment terminates its provisioned product.
-    props.startTeardown.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['servicecatalog:TerminateProvisionedProduct'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'servicecatalog:accountLevel': 'self' } },
-      }),
-    );
-    acknowledgeWildcardResources(
-      props.startTeardown.executionRole,
-      ['*'],
-      'TerminateProvisionedProduct has no resource-level permissions; limited to provisioned products of this account.',
+    // The teardown of a catalog environment terminates its provisioned product; the sweeper terminates leftovers.
+    const terminators: [HouseFunction, string[]][] = [
+      [props.startTeardown, ['servicecatalog:TerminateProvisionedProduct']],
+      [props.sweeper, ['servicecatalog:SearchProvisionedProducts', 'servicecatalog:TerminateProvisionedProduct']],
+    ];
+    for (const [fn, actions] of terminators) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions,
+          resources: ['*'],
+          conditions: { StringEquals: { 'servicecatalog:accountLevel': 'self' } },
+        }),
+      );
+      acknowledgeWildcardResources(
+        fn.executionRole,
+        ['*'],
+        'Provisioned-product calls have no resource-level permissions; limited to provisioned products of this account.',
+      );
+    }
+
+    // Whether a leftover product's stack is gone (then its termination ignores errors).
+    props.sweeper.allow(
+      ['cloudformation:DescribeStacks'],
+      [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'SC-*/*' })],
+      "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
     );
 
     const exportName = `${stack.stackName}-catalog-registration`;

@@ -26,7 +26,11 @@ export interface EnvironmentsDeps {
   ec2: Pick<EC2Client, 'send'>;
   clock: Clock;
   config: Omit<ApiConfig, 'tableName' | 'idempotencyTableName'>;
-  logger: { info(message: string, ...extra: unknown[]): void; error(message: string, ...extra: unknown[]): void };
+  logger: {
+    info(message: string, ...extra: unknown[]): void;
+    warn(message: string, ...extra: unknown[]): void;
+    error(message: string, ...extra: unknown[]): void;
+  };
 }
 
 /** Statuses from which an environment can still be deleted or extended. */
@@ -96,6 +100,16 @@ async function undo(deps: EnvironmentsDeps, id: string, steps: Array<[string, ()
   }
 }
 
+/** A lost conditional write, retried on fresh state: expected under concurrency, so one INFO line. */
+function logConflictRetry(deps: EnvironmentsDeps, environmentId: string, attempt: number, error: ConflictError): void {
+  deps.logger.info('conflicting write; retrying on fresh state', {
+    environmentId,
+    attempt,
+    maxAttempts: CONFLICT_RETRIES,
+    reason: error.message,
+  });
+}
+
 /**
  * Stores the execution that now drives the environment. The execution may already have written to the record
  * (its first task is quick), so on a version conflict re-read and retry while the status still allows it.
@@ -112,6 +126,7 @@ async function recordExecution(
       return await deps.registry.update(current, { executionArn }, allowedFrom);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      logConflictRetry(deps, env.id, attempt, error);
       const fresh = await deps.registry.get(env.id);
       if (fresh === undefined || !allowedFrom.includes(fresh.status)) throw error;
       current = fresh;
@@ -229,6 +244,7 @@ export async function deleteEnvironment(
       deleting = await deps.registry.update(current, { status: 'DELETING' }, LIVE_STATUSES);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      logConflictRetry(deps, id, attempt, error);
       current = await getEnvironment(deps, owner, id);
     }
   }
@@ -279,6 +295,7 @@ export async function extendEnvironment(
       updated = await deps.registry.update(current, { expiresAt }, LIVE_STATUSES);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
+      logConflictRetry(deps, id, attempt, error);
       current = await getEnvironment(deps, owner, id);
       continue;
     }

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type ServiceCatalogClient, TerminateProvisionedProductCommand } from '@aws-sdk/client-service-catalog';
+import {
+  SearchProvisionedProductsCommand,
+  type ServiceCatalogClient,
+  TerminateProvisionedProductCommand,
+} from '@aws-sdk/client-service-catalog';
 import { type RegistrationEvent, RegistrationProperties, type RegistrationResponse } from '../schemas/catalog.js';
 import { ENVIRONMENT_NAME_PATTERN, type Environment, type EnvironmentView } from '../schemas/environment.js';
 import { ConflictError, ControlPlaneError, ForbiddenError, InputValidationError } from '../shared/errors.js';
@@ -21,6 +25,9 @@ import { type CloudFormationPort, describeStack, truncate } from './stacks.js';
 /** Tags Service Catalog puts on a provisioned product's stack (`aws:` tags cannot be set by anyone else). */
 export const TAG_PROVISIONED_PRODUCT_ARN = 'aws:servicecatalog:provisionedProductArn';
 export const TAG_PROVISIONING_PRINCIPAL_ARN = 'aws:servicecatalog:provisioningPrincipalArn';
+
+/** Logical id of the registration resource in the product template (its environment id derives from it). */
+export const REGISTRATION_LOGICAL_ID = 'Registration';
 
 export interface CatalogDeps extends EnvironmentsDeps {
   /** Reads the product stack's tags. */
@@ -204,6 +211,57 @@ export async function terminateProvisionedProduct(
   }
 }
 
+/** A provisioned product as the sweeper needs it (SearchProvisionedProducts' attributes). */
+export interface ProvisionedProductSummary {
+  id: string;
+  status: string;
+  /** The product's CloudFormation stack (`PhysicalId`). */
+  stackId?: string;
+}
+
+export interface CatalogProductsPort {
+  /** Every provisioned product of the account (all pages). */
+  list(): Promise<ProvisionedProductSummary[]>;
+  /** TerminateProvisionedProduct; `ignoreErrors` when the product's own stack is gone already. */
+  terminate(provisionedProductId: string, token: string, ignoreErrors: boolean): Promise<void>;
+}
+
+/**
+ * The account's provisioned products and their termination, over the Service Catalog API (the sweeper's port).
+ * Listed at account level (the control plane's role sees every user's products), all pages.
+ */
+export function catalogProducts(serviceCatalog: Pick<ServiceCatalogClient, 'send'>): CatalogProductsPort {
+  return {
+    list: async () => {
+      const found: ProvisionedProductSummary[] = [];
+      let token: string | undefined;
+      do {
+        const page = await serviceCatalog.send(
+          new SearchProvisionedProductsCommand({
+            AccessLevelFilter: { Key: 'Account', Value: 'self' },
+            PageToken: token,
+          }),
+        );
+        for (const p of page.ProvisionedProducts ?? []) {
+          if (p.Id === undefined) continue;
+          found.push({ id: p.Id, status: p.Status ?? 'UNKNOWN', ...(p.PhysicalId ? { stackId: p.PhysicalId } : {}) });
+        }
+        token = page.NextPageToken || undefined;
+      } while (token !== undefined);
+      return found;
+    },
+    terminate: async (provisionedProductId, token, ignoreErrors) => {
+      await serviceCatalog.send(
+        new TerminateProvisionedProductCommand({
+          ProvisionedProductId: provisionedProductId,
+          TerminateToken: token,
+          IgnoreErrors: ignoreErrors,
+        }),
+      );
+    },
+  };
+}
+
 /** Longest reason CloudFormation shows (its limit is 4 KB for the whole response). */
 const MAX_REASON = 400;
 
@@ -244,11 +302,14 @@ export async function answerRegistrationEvent(
     const data = environment === undefined ? undefined : dataOf(environment);
     return { Status: 'SUCCESS', PhysicalResourceId: physicalId, ...base, ...(data ? { Data: data } : {}) };
   } catch (error) {
-    deps.logger.error('registration event failed', { requestType: event.RequestType, stackId: event.StackId, error });
-    const reason =
-      error instanceof ControlPlaneError && error.statusCode < 500
-        ? error.message
-        : `internal error; see log stream ${logStream} of the registration function`;
+    const clientError = error instanceof ControlPlaneError && error.statusCode < 500;
+    const context = { requestType: event.RequestType, stackId: event.StackId };
+    // A bad parameter or a quota is the catalog user's to fix (they see the reason); anything else the operator's.
+    if (clientError) deps.logger.warn(`registration event refused: ${error.message}`, context);
+    else deps.logger.error('registration event failed', { ...context, error });
+    const reason = clientError
+      ? error.message
+      : `internal error; see log stream ${logStream} of the registration function`;
     return { Status: 'FAILED', Reason: truncate(reason, MAX_REASON), PhysicalResourceId: physicalId, ...base };
   }
 }

@@ -10,6 +10,12 @@ import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/en
 import type { WorkflowInput } from '../schemas/workflow.js';
 import type { Clock } from '../shared/clients.js';
 import type { Registry } from './registry.js';
+import {
+  type CatalogProductsPort,
+  catalogEnvironmentId,
+  REGISTRATION_LOGICAL_ID,
+  terminateToken,
+} from './service-catalog.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';
 
 export type SweeperLogger = Pick<Logger, 'info' | 'warn'>;
@@ -27,6 +33,8 @@ export interface SweeperDeps {
   };
   clock: Clock;
   logger: SweeperLogger;
+  /** Service Catalog: the account's provisioned products. Absent: no catalog, nothing to terminate. */
+  catalog?: CatalogProductsPort;
   config: {
     /** CFN_ROLE_ARN; without it CloudFormation uses the role the stack was created with. */
     cfnRoleArn?: string;
@@ -50,6 +58,8 @@ export interface SweepSummary {
   /** Active environments whose stack was deleted or lost outside the control plane: torn down, ending FAILED. */
   stacksVanished: number;
   orphanStacksDeleted: number;
+  /** Provisioned products left behind by a catalog environment that is already DELETED or FAILED: terminated. */
+  leftoverProductsTerminated: number;
   errors: number;
 }
 
@@ -121,6 +131,7 @@ export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
     stuck: 0,
     stacksVanished: 0,
     orphanStacksDeleted: 0,
+    leftoverProductsTerminated: 0,
     errors: 0,
   };
   const lists = await Promise.all(ACTIVE_STATUSES.map((status) => deps.registry.listByStatus(status)));
@@ -151,6 +162,13 @@ export async function sweep(deps: SweeperDeps): Promise<SweepSummary> {
   } catch (error) {
     summary.errors++;
     deps.logger.warn('sweeper could not delete orphan stacks', { error: (error as Error).message });
+  }
+  try {
+    if (deps.catalog !== undefined)
+      summary.leftoverProductsTerminated = await terminateLeftoverProducts(deps, deps.catalog);
+  } catch (error) {
+    summary.errors++;
+    deps.logger.warn('sweeper could not terminate leftover provisioned products', { error: (error as Error).message });
   }
   deps.logger.info('sweep finished', { ...summary });
   return summary;
@@ -286,4 +304,33 @@ async function deleteOrphanStacks(deps: SweeperDeps, stacks: readonly Environmen
     deleted++;
   }
   return deleted;
+}
+
+/** Product statuses in which a termination may start (not while the catalog is changing it). */
+const TERMINABLE_PRODUCT_STATUSES = new Set(['AVAILABLE', 'TAINTED', 'ERROR']);
+
+/**
+ * Terminates every provisioned product whose environment (the one its registration created: the id derives from
+ * the product's stack) is already DELETED or FAILED, so the catalog shows nothing stale even when the teardown's own
+ * termination was lost. A product whose stack is gone is terminated with IgnoreErrors (there is nothing to delete).
+ * Products of other environments, and launches that never registered one, are left alone.
+ */
+async function terminateLeftoverProducts(deps: SweeperDeps, catalog: CatalogProductsPort): Promise<number> {
+  let terminated = 0;
+  for (const product of await catalog.list()) {
+    if (!TERMINABLE_PRODUCT_STATUSES.has(product.status) || product.stackId === undefined) continue;
+    const environment = await deps.registry.get(catalogEnvironmentId(product.stackId, REGISTRATION_LOGICAL_ID));
+    if (environment?.provisionedProductId !== product.id || !FINAL_STATUSES.includes(environment.status)) continue;
+    const stack = await describeStack(deps.cfn, product.stackId);
+    const stackGone = stack === undefined || stack.StackStatus === 'DELETE_COMPLETE';
+    await catalog.terminate(product.id, terminateToken(environment.id), stackGone);
+    deps.logger.warn('leftover provisioned product terminated', {
+      environmentId: environment.id,
+      provisionedProductId: product.id,
+      environmentStatus: environment.status,
+      productStackGone: stackGone,
+    });
+    terminated++;
+  }
+  return terminated;
 }

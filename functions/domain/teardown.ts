@@ -27,6 +27,8 @@ export interface StartTeardownDeps extends TeardownBaseDeps {
    * (service-catalog.ts `terminateProvisionedProduct`). Absent: nothing to terminate.
    */
   terminateCatalogProduct?(environment: Environment): Promise<unknown>;
+  /** Says when a failed delete is retried (expected: one WARN line). @default silent */
+  logger?: { warn(message: string, extra: Record<string, unknown>): void };
   config: {
     /** CFN_ROLE_ARN */
     cfnRoleArn: string;
@@ -84,6 +86,14 @@ export async function startTeardown(deps: StartTeardownDeps, environmentId: stri
   await deps.deleteExpirySchedule(environmentId);
   const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
   const stackStatus = stack?.StackStatus ?? 'DOES_NOT_EXIST';
+  if (stackStatus === 'DELETE_FAILED') {
+    deps.logger?.warn('stack delete failed; deleting it again', {
+      environmentId,
+      attempt,
+      maxAttempts: deps.config.maxAttempts,
+      reason: stack?.StackStatusReason?.trim() ?? 'DELETE_FAILED',
+    });
+  }
   if (stack !== undefined && stackStatus !== 'DELETE_COMPLETE') {
     await deps.cfn.send(
       new DeleteStackCommand({

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { correlate, taskCorrelation } from './correlation.js';
 import { getOptionalStringFromEnv } from './env.js';
-import { ControlPlaneError, InputValidationError, TransientError } from './errors.js';
+import { ControlPlaneError, InputValidationError, RETRYABLE_ERROR_NAMES, TransientError } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
 
 /** Error names the AWS SDK uses for throttling, across services. */
@@ -86,6 +86,30 @@ export function logMetricsUnlessDisabled(): MiddlewareObj {
 }
 
 /**
+ * Errors the state machine handles as part of a healthy lifecycle: retried (throttling, transient failures, a lost
+ * conditional write, resources still being released) or routed (a conflict that persists means another execution
+ * owns the environment). They are no operator's business: one WARN line with the reason, no stack.
+ */
+const EXPECTED_TASK_ERRORS: ReadonlySet<string> = new Set([
+  ...RETRYABLE_ERROR_NAMES,
+  'ConflictError',
+  'ResourcesRemainError',
+]);
+
+/** WARN, one line, for an expected error; ERROR with the stack for anything an operator must look at. */
+export function logTaskFailure(error: unknown): void {
+  const name = (error as Error | undefined)?.name;
+  if (error instanceof ControlPlaneError && EXPECTED_TASK_ERRORS.has(error.name)) {
+    logger.warn(`task failed with ${name}; the state machine retries or routes it`, {
+      errorName: name,
+      reason: error.message,
+    });
+    return;
+  }
+  logger.error('task failed', { error: error as Error });
+}
+
+/**
  * The standard middy stack of every state-machine task (and of the sweeper and the IPv6 prober):
  * Powertools logger context, tracing and metrics; the environment id and execution ARN of the input on every log
  * line and as trace annotations; Zod parsing of the input; errors re-thrown by `name`.
@@ -102,7 +126,7 @@ export function taskHandler<S extends z.ZodType, R>(
       return result;
     } catch (error) {
       const thrown = toTaskError(error);
-      logger.error('task failed', { error: thrown as Error });
+      logTaskFailure(thrown);
       throw thrown;
     }
   })

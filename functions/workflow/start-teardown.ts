@@ -5,6 +5,7 @@ import { EnvironmentTaskInput } from '../schemas/workflow.js';
 import { cloudFormation, scheduler, serviceCatalog, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getStringFromEnv } from '../shared/env.js';
 import { recordTeardownAttempt } from '../shared/lifecycle-metrics.js';
+import { logger } from '../shared/powertools.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
@@ -21,6 +22,7 @@ export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId 
       deleteExpirySchedule: (id) => deleteExpirySchedule(schedule, id),
       terminateCatalogProduct: (environment) => terminateProvisionedProduct(serviceCatalog(), environment),
       clock: systemClock,
+      logger,
       config: {
         cfnRoleArn: getStringFromEnv('CFN_ROLE_ARN'),
         maxAttempts: getNumberFromEnv('MAX_TEARDOWN_ATTEMPTS', 3),

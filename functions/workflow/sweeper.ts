@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { startWorkflow } from '../domain/executions.js';
 import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.js';
+import { catalogProducts } from '../domain/service-catalog.js';
 import { sweep } from '../domain/sweeper.js';
-import { cloudFormation, scheduler, stepFunctions, systemClock } from '../shared/clients.js';
+import { cloudFormation, scheduler, serviceCatalog, stepFunctions, systemClock } from '../shared/clients.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
 import { recordSweep } from '../shared/lifecycle-metrics.js';
 import { logger } from '../shared/powertools.js';
@@ -29,6 +30,7 @@ export const handler = taskHandler(z.unknown(), async () => {
     },
     clock: systemClock,
     logger,
+    catalog: catalogProducts(serviceCatalog()),
     config: {
       cfnRoleArn: getOptionalStringFromEnv('CFN_ROLE_ARN'),
       stuckAfterMinutes: getNumberFromEnv('STUCK_AFTER_MINUTES', 60),

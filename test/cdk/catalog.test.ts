@@ -116,21 +116,22 @@ describe('Service Catalog product', () => {
     });
   });
 
-  it('lets the teardown terminate provisioned products of this account only', () => {
+  it('lets the teardown and the sweeper (only they) terminate provisioned products of this account only', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: Json }[],
+    const holders = Object.values(policies).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('servicecatalog:TerminateProvisionedProduct'),
     );
-    const terminate = statements.filter((s) =>
-      [s.Action].flat().includes('servicecatalog:TerminateProvisionedProduct'),
+    const terminate = holders.flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: Json }[]).filter((s) =>
+        [s.Action].flat().includes('servicecatalog:TerminateProvisionedProduct'),
+      ),
     );
     expect(terminate).toEqual([
       expect.objectContaining({ Condition: { StringEquals: { 'servicecatalog:accountLevel': 'self' } } }),
+      expect.objectContaining({ Condition: { StringEquals: { 'servicecatalog:accountLevel': 'self' } } }),
     ]);
-    const holder = Object.values(policies).find((p) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('servicecatalog:TerminateProvisionedProduct'),
-    );
-    expect(JSON.stringify(holder?.Properties.Roles)).toMatch(/StartTeardownFunction/);
+    const roles = holders.map((p) => JSON.stringify(p.Properties.Roles));
+    expect(roles).toEqual([expect.stringMatching(/StartTeardownFunction/), expect.stringMatching(/Sweeper/)]);
   });
 
   it('passes cfn-lint on the product template', () => {

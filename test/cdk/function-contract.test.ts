@@ -9,6 +9,7 @@ import {
   ListStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { SearchProvisionedProductsCommand } from '@aws-sdk/client-service-catalog';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +17,7 @@ import { REPO_ROOT } from '../../control-plane/config.js';
 import { HANDLER_ENTRY_METADATA } from '../../control-plane/constructs/house-function.js';
 import {
   catalogEnvironmentId,
+  REGISTRATION_LOGICAL_ID,
   TAG_PROVISIONED_PRODUCT_ARN,
   TAG_PROVISIONING_PRINCIPAL_ARN,
 } from '../../functions/domain/service-catalog.js';
@@ -456,6 +458,24 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           .on(GetScheduleCommand)
           .rejects(notFound('ResourceNotFoundException', 'Schedule not found'));
         aws.stub('SFNClient').on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
+        // A catalog environment already DELETED whose provisioned product was left behind.
+        const productStack = stackIdOf(`SC-123456789012-${PROVISIONED_PRODUCT}`);
+        const leftover = catalogEnvironmentId(productStack, REGISTRATION_LOGICAL_ID);
+        aws.records.set(
+          leftover,
+          record({
+            id: leftover,
+            status: 'DELETED',
+            source: 'service-catalog',
+            provisionedProductId: PROVISIONED_PRODUCT,
+          }),
+        );
+        aws
+          .stub('ServiceCatalogClient')
+          .on(SearchProvisionedProductsCommand)
+          .resolves({
+            ProvisionedProducts: [{ Id: PROVISIONED_PRODUCT, Status: 'AVAILABLE', PhysicalId: productStack }],
+          });
         aws
           .stub('CloudFormationClient')
           .on(ListStacksCommand)
@@ -480,6 +500,8 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
         'DescribeExecutionCommand',
         'ListStacksCommand',
         'DeleteStackCommand',
+        'SearchProvisionedProductsCommand',
+        'TerminateProvisionedProductCommand',
       ],
       assess: (result) =>
         expect(result).toMatchObject({
@@ -487,6 +509,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           restarted: 1,
           schedulesRecreated: 1,
           orphanStacksDeleted: 1,
+          leftoverProductsTerminated: 1,
           errors: 0,
         }),
     },

@@ -17,11 +17,18 @@ export interface LaunchedProcess {
  */
 export async function launchLauncher(
   emulator: RunningEmulator,
-  options: { detached?: boolean } = {},
+  options: { detached?: boolean; env?: Record<string, string> } = {},
 ): Promise<LaunchedProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, PORT: '0', LOG_LEVEL: 'ERROR', NODE_NO_WARNINGS: '1' },
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      PORT: '0',
+      LOG_LEVEL: 'ERROR',
+      NODE_NO_WARNINGS: '1',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

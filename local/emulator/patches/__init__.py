@@ -7,6 +7,7 @@ the tagging API is first imported, not at start-up: the server answers as fast a
 """
 import importlib
 import importlib.abc
+import json
 import os
 import sys
 import threading
@@ -37,6 +38,9 @@ INSTALL_AT_START = {"fault_injection"}
 
 # Importing either of these means a patched code path is about to run.
 TRIGGERS = {"moto.cloudformation.models", "moto.resourcegroupstaggingapi.models"}
+
+# Answers which patches this emulator carries, so a launcher can tell it from a plain moto_server.
+MARKER_PATH = "/_dsenv/patches"
 
 _lock = threading.RLock()
 _applied = False
@@ -80,9 +84,27 @@ class _ApplyAfterTrigger(importlib.abc.MetaPathFinder):
         return None
 
 
+def install_marker():
+    """GET /_dsenv/patches → {"patches": [enabled patches], "all": [every patch]} (cheap; runs at start)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original_call = DomainDispatcherApplication.__call__
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != MARKER_PATH:
+            return original_call(self, environ, start_response)
+        data = json.dumps({"patches": enabled_patches(), "all": PATCHES}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    DomainDispatcherApplication.__call__ = __call__
+
+
 def apply_all():
     """Applies the patches now if moto's CloudFormation is already loaded, otherwise as soon as it is. A patch
-    listed in INSTALL_AT_START also has its cheap `install()` (an HTTP endpoint in front of moto) run at once."""
+    listed in INSTALL_AT_START also has its cheap `install()` (an HTTP endpoint in front of moto) run at once,
+    and the marker endpoint is installed."""
+    install_marker()
     for name in enabled_patches():
         if name in INSTALL_AT_START:
             importlib.import_module(f"{__name__}.{name}").install()

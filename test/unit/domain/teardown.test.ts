@@ -91,6 +91,37 @@ describe('startTeardown', () => {
     expect(registry.stored(ID).teardown?.attempts).toBe(3);
   });
 
+  it('says once per re-delete, at WARN with the attempt and the stack’s reason, that a failed delete is retried', async () => {
+    const { start } = setup({ status: 'DELETING' });
+    const warnings: [string, Record<string, unknown>][] = [];
+    const logger = { warn: (message: string, extra: Record<string, unknown>) => void warnings.push([message, extra]) };
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackId: STACK_ID,
+          StackName: `dsenv-${ID}`,
+          StackStatus: 'DELETE_FAILED',
+          StackStatusReason: 'The following resource(s) failed to delete: [NetworkStack].',
+          CreationTime: new Date(),
+        },
+      ],
+    });
+
+    await startTeardown({ ...start, logger }, ID);
+
+    expect(warnings).toEqual([
+      [
+        'stack delete failed; deleting it again',
+        {
+          environmentId: ID,
+          attempt: 1,
+          maxAttempts: 3,
+          reason: 'The following resource(s) failed to delete: [NetworkStack].',
+        },
+      ],
+    ]);
+  });
+
   it('reuses the attempt token when the same attempt is retried after a failed DeleteStack', async () => {
     const { start } = setup();
     stackIs('CREATE_COMPLETE');

@@ -1,7 +1,13 @@
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ConflictError, TransientError } from '../../../functions/shared/errors.js';
+import {
+  ConflictError,
+  ResourcesRemainError,
+  StackOperationFailedError,
+  TransientError,
+} from '../../../functions/shared/errors.js';
+import { logger } from '../../../functions/shared/powertools.js';
 import { isTransientFailure, taskHandler } from '../../../functions/shared/task-handler.js';
 import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
 
@@ -58,5 +64,63 @@ describe('taskHandler', () => {
   it('passes the parsed input to the domain function and returns its result', async () => {
     const handler = taskHandler(z.object({ environmentId: z.string() }), async (input) => ({ seen: input }));
     await expect(handler({ ...event, extra: 1 }, lambdaContext)).resolves.toEqual({ seen: event });
+  });
+});
+
+describe('taskHandler logging: what an operator reads', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** The logger calls a failing task makes: level, message and attributes. */
+  async function logOf(error: unknown): Promise<{ level: string; message: string; extra: Record<string, unknown> }[]> {
+    const calls: { level: string; message: string; extra: Record<string, unknown> }[] = [];
+    for (const level of ['info', 'warn', 'error'] as const) {
+      vi.spyOn(logger, level).mockImplementation((message: unknown, ...extra: unknown[]) => {
+        calls.push({
+          level: level.toUpperCase(),
+          message: String(message),
+          extra: (extra[0] ?? {}) as Record<string, unknown>,
+        });
+      });
+    }
+    await failWith(error)(event, lambdaContext).catch(() => undefined);
+    return calls;
+  }
+
+  it.each([
+    [
+      'a throttled SDK call',
+      new CloudFormationServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
+      'TransientError',
+    ],
+    ['a lost conditional write', new ConflictError('environment changed meanwhile'), 'ConflictError'],
+    [
+      'resources still being released',
+      new ResourcesRemainError('1 resource(s) remain: eni-1', ['eni-1']),
+      'ResourcesRemainError',
+    ],
+  ])(
+    'logs %s, which the state machine retries, as one WARN line with the reason and no stack',
+    async (_what, error, name) => {
+      const lines = await logOf(error);
+
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'WARN', extra: { errorName: name, reason: expect.any(String) } });
+      expect(Object.values(lines[0]?.extra ?? {}).some((v) => v instanceof Error)).toBe(false);
+    },
+  );
+
+  it('logs an unrecoverable failure at ERROR with its stack', async () => {
+    const lines = await logOf(new StackOperationFailedError('stack could not be deleted in 3 attempts'));
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'ERROR', message: 'task failed' });
+    expect((lines[0]?.extra.error as Error).stack).toContain('StackOperationFailedError');
   });
 });

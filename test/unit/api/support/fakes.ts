@@ -212,7 +212,7 @@ export class FixedClock {
   }
 }
 
-export const silentLogger = { info: () => undefined, error: () => undefined };
+export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export const TEST_CONFIG: EnvironmentsDeps['config'] = {
   stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:dsenv-lifecycle',
