@@ -121,6 +121,6 @@ describe('taskHandler logging: what an operator reads', () => {
 
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'ERROR', message: 'task failed' });
-    expect((lines[0]?.extra.error as Error).stack).toContain('StackOperationFailedError');
+    expect((lines[0]?.extra.error as Error | undefined)?.stack).toContain('StackOperationFailedError');
   });
 });
