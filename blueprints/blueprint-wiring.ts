@@ -11,7 +11,9 @@ import {
   type CfnValue,
   getAttTarget,
   isObject,
+  parameterValues,
   refTarget,
+  resolveConditionals,
 } from './template-loader.js';
 
 /** A value and the template it belongs to. */
@@ -135,4 +137,22 @@ export const childParameterValues = (
     }
   }
   return values;
+};
+
+/**
+ * The four templates as deployed for the parent parameter values `overrides`: each child with the values the
+ * parent passes it (blueprints/template-loader.ts `resolveConditionals`). With no overrides: the default,
+ * probe-only environment.
+ */
+export const resolveBlueprint = (blueprint: Blueprint, overrides: ParameterOverrides = {}): Blueprint => {
+  const childValues = (part: ChildPart) => ({
+    ...parameterValues(blueprint[part]),
+    ...childParameterValues(blueprint, part, overrides),
+  });
+  return {
+    parent: resolveConditionals(blueprint.parent, parameterValues(blueprint.parent, overrides)),
+    network: resolveConditionals(blueprint.network, childValues('network')),
+    cluster: resolveConditionals(blueprint.cluster, childValues('cluster')),
+    service: resolveConditionals(blueprint.service, childValues('service')),
+  };
 };

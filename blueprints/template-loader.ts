@@ -229,3 +229,42 @@ export const activeResources = (
     ),
   );
 };
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The template as CloudFormation would deploy it for the given parameter values: resources and outputs whose
+ * condition is false are dropped, every `Fn::If` becomes the branch its condition picks, and `Ref AWS::NoValue`
+ * removes the property or list item it stands in. Everything else is left as written.
+ */
+export const resolveConditionals = (template: CfnTemplate, parameters: Record<string, string>): CfnTemplate => {
+  const conditions = evaluateConditions(template, parameters);
+  const resolve = (value: CfnValue): CfnValue | typeof NO_VALUE => {
+    if (Array.isArray(value)) {
+      return value.map(resolve).filter((item): item is CfnValue => item !== NO_VALUE);
+    }
+    if (!isObject(value)) return value;
+    if (refTarget(value) === 'AWS::NoValue') return NO_VALUE;
+    const branches = value['Fn::If'];
+    if (Array.isArray(branches) && typeof branches[0] === 'string') {
+      const chosen = conditions[branches[0]] ? branches[1] : branches[2];
+      return resolve(chosen ?? null);
+    }
+    const out: CfnObject = {};
+    for (const [key, item] of Object.entries(value)) {
+      const resolved = resolve(item);
+      if (resolved !== NO_VALUE) out[key] = resolved;
+    }
+    return out;
+  };
+  const holds = (item: { Condition?: string }) => item.Condition === undefined || conditions[item.Condition] === true;
+  const resources = Object.entries(template.Resources).filter(([, r]) => holds(r));
+  const outputs = Object.entries(template.Outputs ?? {}).filter(([, o]) => holds(o));
+  return {
+    ...template,
+    Resources: Object.fromEntries(resources.map(([id, r]) => [id, resolve(r as unknown as CfnValue) as never])),
+    ...(template.Outputs === undefined
+      ? {}
+      : { Outputs: Object.fromEntries(outputs.map(([id, o]) => [id, resolve(o as unknown as CfnValue) as never])) }),
+  };
+};

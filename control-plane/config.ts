@@ -69,6 +69,26 @@ export const ControlPlaneConfig = z
       .default(30),
     /** Protects the registry table from deletion (turn off for throw-away deployments). */
     registryDeletionProtection: z.boolean().default(true),
+    /** What a team's own service may use (docs/bring-your-own-service.md). */
+    service: z
+      .strictObject({
+        /** ECR pull-through cache prefixes (`<account>.dkr.ecr.<region>.amazonaws.com/<rule prefix>`) images may use. */
+        pullThroughPrefixes: z
+          .array(z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._/-]+[^/]$/, 'must be registry/prefix'))
+          .default([]),
+        /** ARN prefixes of the Secrets Manager secrets and SSM parameters a service may name. Empty: no secrets. */
+        secretPrefixes: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter\/)/,
+                'must be a secret or parameter ARN prefix',
+              ),
+          )
+          .default([]),
+      })
+      .default({ pullThroughPrefixes: [], secretPrefixes: [] }),
     apiThrottle: z
       .strictObject({
         rateLimit: z.number().positive().default(10),

@@ -83,6 +83,7 @@ export class ControlPlaneStack extends Stack {
       maxLifetimeMinutes: config.maxLifetimeMinutes,
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
+      service: config.service,
       allowedPrincipals: config.allowedPrincipals,
       throttle: config.apiThrottle,
       logRetention,

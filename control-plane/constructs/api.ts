@@ -33,6 +33,8 @@ export interface EnvironmentsApiProps {
   readonly maxLifetimeMinutes: number;
   readonly maxActivePerOwner: number;
   readonly regionCapacity: number;
+  /** What a service may use: pull-through cache prefixes and secret ARN prefixes (comma-joined into the env). */
+  readonly service: { readonly pullThroughPrefixes: readonly string[]; readonly secretPrefixes: readonly string[] };
   /**
    * IAM principals allowed to invoke the API, enforced by a resource policy.
    * @default [] - any principal of the account whose IAM policy allows execute-api:Invoke
@@ -92,6 +94,8 @@ export class EnvironmentsApi extends Construct {
       .withEnv('REGION_CAPACITY', props.regionCapacity)
       .withEnv('BLUEPRINT_NAME', props.blueprints.blueprintName)
       .withEnv('BLUEPRINT_VERSION', props.blueprints.version)
+      .withEnv('SERVICE_PULL_THROUGH_PREFIXES', props.service.pullThroughPrefixes.join(','))
+      .withEnv('SERVICE_SECRET_PREFIXES', props.service.secretPrefixes.join(','))
       // The capacity check counts the region's VPCs and egress-only internet gateways.
       .allow(
         ['ec2:DescribeVpcs', 'ec2:DescribeEgressOnlyInternetGateways'],

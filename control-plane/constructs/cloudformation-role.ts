@@ -103,6 +103,11 @@ const ELB_ACTIONS = [
   'elasticloadbalancing:CreateListener',
   'elasticloadbalancing:DeleteListener',
   'elasticloadbalancing:ModifyListener',
+  // The /_dsenv/* rule of an environment with a service.
+  'elasticloadbalancing:CreateRule',
+  'elasticloadbalancing:DeleteRule',
+  'elasticloadbalancing:ModifyRule',
+  'elasticloadbalancing:DescribeRules',
   'elasticloadbalancing:AddTags',
   'elasticloadbalancing:RemoveTags',
   'elasticloadbalancing:DescribeLoadBalancers',

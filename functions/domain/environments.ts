@@ -3,6 +3,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
+import type { ServiceSpec } from '../schemas/service.js';
 import type { ApiConfig } from '../shared/api-config.js';
 import type { Clock } from '../shared/clients.js';
 import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
@@ -17,6 +18,7 @@ import {
 import { newEnvironmentId, stackNameFor } from './ids.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
+import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rules.js';
 
 /** What the API's lifecycle operations need; each client is typed down to `send`. */
 export interface EnvironmentsDeps {
@@ -142,6 +144,8 @@ export interface NewEnvironment {
   /** Already checked against the TTL bounds by the caller (each door words its own message). */
   ttlMinutes: number;
   imageUri: string;
+  /** The team's own container, already checked against the platform's rules by the caller. */
+  service?: ServiceSpec;
   source: Environment['source'];
   /** The Service Catalog provisioned product it was launched as (source `service-catalog`). */
   provisionedProductId?: string;
@@ -170,6 +174,7 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
     expiresAt: new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString(),
     stackName: stackNameFor(id),
     imageUri: request.imageUri,
+    ...(request.service === undefined ? {} : { service: request.service }),
     blueprint: { name: config.blueprintName, version: config.blueprintVersion },
     outputs: {},
     version: 0,
@@ -207,19 +212,27 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
   }
 }
 
-/** POST /environments: the body's name, TTL (or the default) and image (or the default), as the caller's. */
+/**
+ * POST /environments: the body's name, TTL (or the default), probe image (or the default) and service, as the
+ * caller's. A service whose image or secrets the platform does not allow is refused before anything is written.
+ */
 export async function createEnvironment(
   deps: EnvironmentsDeps,
   request: { owner: string; body: CreateEnvironmentBody },
 ): Promise<EnvironmentView> {
   const ttlMinutes = request.body.ttlMinutes ?? deps.config.defaultTtlMinutes;
   assertTtlInRange(deps, ttlMinutes);
+  const { service } = request.body;
+  const imageUri = request.body.imageUri ?? deps.config.defaultImageUri;
+  assertProbeImageRunsLocally(deps.config.serviceRules, imageUri, deps.config.defaultImageUri);
+  if (service !== undefined) assertServiceAllowed(deps.config.serviceRules, service);
   const env = await registerEnvironment(deps, {
     id: newEnvironmentId(),
     name: request.body.name,
     owner: request.owner,
     ttlMinutes,
-    imageUri: request.body.imageUri ?? deps.config.defaultImageUri,
+    imageUri,
+    ...(service === undefined ? {} : { service }),
     source: 'api',
   });
   return toView(env);

@@ -3,6 +3,7 @@ import type { EnvironmentOutputs } from '../schemas/environment.js';
 import type { CheckStackInput, CheckStackResult, CreateStackResult } from '../schemas/workflow.js';
 import { ConflictError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import { serviceParameters } from './service-parameters.js';
 import { type CloudFormationPort, describeStack, stackFailureReason } from './stacks.js';
 
 export interface ProvisioningConfig {
@@ -55,6 +56,7 @@ export async function createStack(deps: ProvisioningDeps, environmentId: string)
           { ParameterKey: 'EnvironmentId', ParameterValue: environment.id },
           { ParameterKey: 'ImageUri', ParameterValue: environment.imageUri },
           { ParameterKey: 'TemplateBaseUrl', ParameterValue: blueprintBaseUrl },
+          ...serviceParameters(environment.service),
         ],
         Tags: [
           { Key: TAG_ENVIRONMENT_ID, Value: environment.id },

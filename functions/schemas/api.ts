@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { ENVIRONMENT_NAME_PATTERN } from './environment.js';
-
-/** Container image reference: registry/repository[:tag][@digest]. */
-const IMAGE_URI_PATTERN =
-  /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+import { IMAGE_REFERENCE_PATTERN, ServiceSpec } from './service.js';
 
 /** Body of POST /environments. Unknown fields are rejected. TTL bounds are checked against configuration. */
 export const CreateEnvironmentBody = z.strictObject({
   name: z.string().regex(ENVIRONMENT_NAME_PATTERN, 'name must match ^[a-z][a-z0-9-]{0,30}$'),
   ttlMinutes: z.number().int().positive().optional(),
-  imageUri: z.string().max(512).regex(IMAGE_URI_PATTERN, 'imageUri must be a container image reference').optional(),
+  /** The probe's image (the whole environment without `service`, its sidecar with one). */
+  imageUri: z
+    .string()
+    .max(512)
+    .regex(IMAGE_REFERENCE_PATTERN, 'imageUri must be a container image reference')
+    .optional(),
+  /** The team's own container (docs/bring-your-own-service.md). */
+  service: ServiceSpec.optional(),
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ServiceSpec } from './service.js';
 
 /** Lifecycle states. CREATING → VALIDATING → READY → DELETING → DELETED; any failure ends in FAILED. */
 export const ENVIRONMENT_STATUSES = ['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED', 'FAILED'] as const;
@@ -79,6 +80,8 @@ export const Environment = z.object({
   stackName: z.string(),
   stackId: z.string().optional(),
   imageUri: z.string(),
+  /** The team's own container, when the environment runs one (the probe is then its sidecar). */
+  service: ServiceSpec.optional(),
   blueprint: z.object({ name: z.string(), version: z.string() }),
   outputs: EnvironmentOutputs,
   validation: Validation.optional(),

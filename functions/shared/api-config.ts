@@ -1,4 +1,6 @@
-import { getNumberFromEnv, getStringFromEnv } from './env.js';
+import type { ServiceRules } from '../domain/service-rules.js';
+import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
+import { readLocalImageCommands } from './local-images.js';
 
 /** Everything an API route may read from its environment. */
 export interface ApiConfig {
@@ -18,6 +20,8 @@ export interface ApiConfig {
   /** How many VPCs (and egress-only internet gateways) the region allows the account: active environments plus
    *  the VPCs/gateways that are not environments' must stay within it. */
   readonly regionCapacity: number;
+  /** Where a service's image and secrets may come from (and, in local mode, which images can run). */
+  readonly serviceRules: ServiceRules;
 }
 
 type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;
@@ -39,6 +43,25 @@ export function readTtlBounds(): TtlBounds {
     throw new Error('TTL configuration must satisfy MIN_TTL_MINUTES ≤ DEFAULT_TTL_MINUTES ≤ MAX_TTL_MINUTES');
   }
   return bounds;
+}
+
+const list = (name: string): string[] =>
+  (getOptionalStringFromEnv(name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** SERVICE_PULL_THROUGH_PREFIXES, SERVICE_SECRET_PREFIXES (comma-joined), AWS_REGION and, locally, LOCAL_IMAGE_COMMANDS. */
+export function readServiceRules(): ServiceRules {
+  const localFile = getOptionalStringFromEnv('LOCAL_IMAGE_COMMANDS');
+  const rules = {
+    region: getStringFromEnv('AWS_REGION'),
+    pullThroughPrefixes: list('SERVICE_PULL_THROUGH_PREFIXES'),
+    secretPrefixes: list('SERVICE_SECRET_PREFIXES'),
+  };
+  if (localFile === undefined) return rules;
+  const images = new Set(Object.keys(readLocalImageCommands(localFile).images));
+  return { ...rules, local: { images, file: localFile } };
 }
 
 function once<T>(read: () => T): () => T {
@@ -76,6 +99,7 @@ export function apiConfig(): ApiConfig {
     maxLifetimeMinutes: () => positiveInteger('MAX_LIFETIME_MINUTES', 10080),
     maxActivePerOwner: () => positiveInteger('MAX_ACTIVE_PER_OWNER', 3),
     regionCapacity: () => positiveInteger('REGION_CAPACITY', 5),
+    serviceRules: readServiceRules,
   };
   const config = {};
   for (const [key, read] of Object.entries<() => unknown>(readers)) {

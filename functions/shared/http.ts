@@ -103,6 +103,8 @@ function describeIssue(issue: z.core.$ZodIssue, where: string, input: unknown): 
     case 'too_big':
     case 'too_small':
       return `${subject} ${bound(issue)}`;
+    case 'invalid_key':
+      return `${subject} is not a valid name: ${issue.issues[0]?.message ?? issue.message}`;
     default:
       return issue.message.startsWith(field) && field !== '' ? issue.message : `${subject}: ${issue.message}`;
   }

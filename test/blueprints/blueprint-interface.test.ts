@@ -13,6 +13,8 @@ import {
   isObject,
   refTarget,
 } from '../../blueprints/template-loader.js';
+import { serviceParameters } from '../../functions/domain/service-parameters.js';
+import { SERVICE_LIMITS, ServiceSpec } from '../../functions/schemas/service.js';
 import {
   blueprint,
   blueprintDir,
@@ -105,7 +107,11 @@ describe('parent: nesting', () => {
 describe('parent: interface (docs/design.md)', () => {
   it('takes the documented parameters with their defaults', () => {
     const parameters = blueprint.parent.Parameters ?? {};
-    expect(Object.keys(parameters).sort()).toEqual(
+    expect(
+      Object.keys(parameters)
+        .filter((name) => !name.startsWith('Service'))
+        .sort(),
+    ).toEqual(
       [
         'ContainerCpu',
         'ContainerMemory',
@@ -121,6 +127,33 @@ describe('parent: interface (docs/design.md)', () => {
     expect(parameters.DesiredCount?.Default).toBe(1);
     expect(parameters.EnableSsmEndpoints?.Default).toBe('false');
     expect(parameters.ImageUri?.Default).toBeUndefined();
+  });
+
+  it('takes exactly the service parameters the control plane sends, each optional (defaults: no service)', () => {
+    // Prepare: a service that fills every slot
+    const full = ServiceSpec.parse({
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1',
+      port: 8080,
+      command: ['node', 'server.js'],
+      environment: Object.fromEntries(Array.from({ length: SERVICE_LIMITS.environment }, (_, i) => [`V${i}`, 'x'])),
+      secrets: Object.fromEntries(
+        Array.from({ length: SERVICE_LIMITS.secrets }, (_, i) => [
+          `S${i}`,
+          `arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/s${i}`,
+        ]),
+      ),
+    });
+    const parameters = blueprint.parent.Parameters ?? {};
+
+    // Act
+    const sent = serviceParameters(full).map((p) => p.ParameterKey as string);
+
+    // Assess
+    const serviceNames = Object.keys(parameters).filter((name) => name.startsWith('Service'));
+    expect(sent.filter((name) => name.startsWith('Service')).sort()).toEqual(serviceNames.sort());
+    for (const name of sent) expect(parameters[name], name).toBeDefined();
+    for (const name of serviceNames) expect(parameters[name]?.Default, name).toBeDefined();
+    expect(parameters.ServiceImage?.Default).toBe('');
   });
 
   it('accepts generated and manual environment ids that fit the ALB name limit, in every template alike', () => {

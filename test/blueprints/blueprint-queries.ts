@@ -6,6 +6,7 @@
 import {
   type Located,
   referencedResource,
+  resolveBlueprint,
   traceList,
   traceNumber,
   traceValue,
@@ -25,7 +26,10 @@ import {
 
 /** The templates under test: the repository's, or a copy named by BLUEPRINT_DIR_UNDER_TEST (to try a modified one). */
 export const blueprintDir: string = process.env.BLUEPRINT_DIR_UNDER_TEST || BLUEPRINT_DIR;
-export const blueprint: Blueprint = loadBlueprint(blueprintDir);
+/** The templates as written (conditions and `Fn::If` unresolved). */
+export const writtenBlueprint: Blueprint = loadBlueprint(blueprintDir);
+/** The templates as deployed without a service (the defaults): the probe-only environment the contract describes. */
+export const blueprint: Blueprint = resolveBlueprint(writtenBlueprint);
 
 export interface ResourceAddress {
   part: BlueprintPart;

@@ -110,6 +110,9 @@ export const API_ENVIRONMENT: Record<string, string> = {
   MAX_LIFETIME_MINUTES: '10080',
   MAX_ACTIVE_PER_OWNER: '3',
   REGION_CAPACITY: '5',
+  SERVICE_PULL_THROUGH_PREFIXES: '123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub',
+  SERVICE_SECRET_PREFIXES:
+    'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/,arn:aws:ssm:us-east-1:123456789012:parameter/dsenv/',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',

@@ -227,6 +227,11 @@ export const TEST_CONFIG: EnvironmentsDeps['config'] = {
   maxLifetimeMinutes: 10080,
   maxActivePerOwner: 3,
   regionCapacity: 5,
+  serviceRules: {
+    region: 'us-east-1',
+    pullThroughPrefixes: ['123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub'],
+    secretPrefixes: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/'],
+  },
 };
 
 export function fakeDeps(now = new Date('2026-03-01T12:00:00.000Z')) {

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/**
+ * The `service` object of POST /environments: the team's own container, run with the probe as its sidecar.
+ * The blueprint receives every field as a parameter (blueprints/dual-stack-fargate/service.yaml), so the bounds
+ * here are also the blueprint's: `SERVICE_LIMITS.environment` variable slots and `SERVICE_LIMITS.secrets` secret
+ * slots, a command passed as a CloudFormation CommaDelimitedList (no commas inside an argument).
+ */
+export const SERVICE_LIMITS = {
+  environment: 8,
+  secrets: 4,
+  commandArgs: 16,
+  argLength: 256,
+  valueLength: 1024,
+  /** All variable names and values together, in characters. */
+  environmentTotal: 4096,
+} as const;
+
+/** The probe's port inside the task; the service must listen on another one (same network namespace). */
+export const PROBE_PORT = 3000;
+/** Where the probe answers when it is a sidecar; the service's own paths must stay outside it. */
+export const PROBE_BASE_PATH = '/_dsenv';
+
+/** Task sizes Fargate accepts (CPU units → memory MiB), for the CPU values the blueprint allows. */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+};
+
+/** Container image reference: registry/repository[:tag][@digest]. */
+export const IMAGE_REFERENCE_PATTERN =
+  /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Names the platform sets itself (PORT) or keeps for the runtime (AWS_*, ECS_*, DSENV_*). */
+const RESERVED_NAME = /^(PORT|AWS_.*|ECS_.*|DSENV_.*)$/;
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+)$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Status codes an ALB health check may expect: "200", "200,204", "200-399" (200–499). */
+const HTTP_CODES = /^[2-4]\d\d(-[2-4]\d\d)?(,[2-4]\d\d(-[2-4]\d\d)?)*$/;
+
+const variableName = z
+  .string()
+  .regex(VARIABLE_NAME, 'must be a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)')
+  .refine((name) => !RESERVED_NAME.test(name), 'is reserved (PORT, AWS_*, ECS_*, DSENV_* are set by the platform)');
+
+const plainValue = z
+  .string()
+  .max(SERVICE_LIMITS.valueLength)
+  .refine((v) => !CONTROL_CHARACTERS.test(v), 'must not contain control characters');
+
+/** `"200-399"` → a predicate on status codes. */
+export function httpCodeMatcher(codes: string): (status: number) => boolean {
+  const ranges = codes.split(',').map((part) => {
+    const [from, to] = part.split('-').map(Number);
+    return [from ?? 0, to ?? from ?? 0] as const;
+  });
+  return (status) => ranges.some(([from, to]) => status >= from && status <= to);
+}
+
+function validCodes(codes: string): boolean {
+  return codes.split(',').every((part) => {
+    const [from, to] = part.split('-').map(Number);
+    return to === undefined || (from ?? 0) <= to;
+  });
+}
+
+export const ServiceSpec = z
+  .strictObject({
+    image: z
+      .string()
+      .max(512)
+      .regex(IMAGE_REFERENCE_PATTERN, 'service.image must be a container image reference (registry/repository:tag)'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .refine((p) => p !== PROBE_PORT, `service.port must not be ${PROBE_PORT}: the probe sidecar listens there`),
+    healthPath: z
+      .string()
+      .max(1024)
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+;=:@%/-]*$/, 'service.healthPath must be a path starting with /')
+      .refine((p) => !p.startsWith(PROBE_BASE_PATH), `service.healthPath must not be under ${PROBE_BASE_PATH}/`)
+      .default('/'),
+    healthyHttpCodes: z
+      .string()
+      .max(64)
+      .regex(HTTP_CODES, 'service.healthyHttpCodes must be codes or ranges of 200–499, e.g. "200" or "200-399"')
+      .refine(validCodes, 'service.healthyHttpCodes has a range that ends before it starts')
+      .default('200-399'),
+    command: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(SERVICE_LIMITS.argLength)
+          .refine(
+            (a) => !a.includes(',') && !CONTROL_CHARACTERS.test(a),
+            'must not contain commas or control characters',
+          ),
+      )
+      .min(1)
+      .max(SERVICE_LIMITS.commandArgs)
+      .optional(),
+    environment: z
+      .record(variableName, plainValue)
+      .refine((vars) => Object.keys(vars).length <= SERVICE_LIMITS.environment, {
+        message: `service.environment must have at most ${SERVICE_LIMITS.environment} variables`,
+      })
+      .refine(
+        (vars) =>
+          Object.entries(vars).reduce((n, [k, v]) => n + k.length + v.length, 0) <= SERVICE_LIMITS.environmentTotal,
+        { message: `service.environment must be at most ${SERVICE_LIMITS.environmentTotal} characters in all` },
+      )
+      .optional(),
+    secrets: z
+      .record(
+        variableName,
+        z.string().max(2048).regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret or an SSM parameter'),
+      )
+      .refine((s) => Object.keys(s).length <= SERVICE_LIMITS.secrets, {
+        message: `service.secrets must have at most ${SERVICE_LIMITS.secrets} entries`,
+      })
+      .optional(),
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
+    memory: z.number().int().min(512).max(30720).default(512),
+    desiredCount: z.number().int().min(1).max(4).default(1),
+  })
+  .refine((s) => FARGATE_SIZES[s.cpu]?.includes(s.memory) === true, {
+    message: 'service.memory is not a valid Fargate size for service.cpu (e.g. cpu 256: memory 512, 1024 or 2048)',
+    path: ['memory'],
+  })
+  .refine((s) => !Object.keys(s.secrets ?? {}).some((name) => name in (s.environment ?? {})), {
+    message: 'service.secrets and service.environment must not name the same variable',
+    path: ['secrets'],
+  });
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+export type ServiceSpecInput = z.input<typeof ServiceSpec>;
