@@ -6,6 +6,8 @@ import type { Logger } from './logger.js';
 export interface AppDeps {
   readonly probes: Probes;
   readonly log: Logger;
+  /** Prefix of every route: `/_dsenv` as a service's sidecar, where the service owns every other path. @default '' */
+  readonly basePath?: string;
 }
 
 /** The error body used by every failure: `{"error": {"code", "message"}}`. */
@@ -66,17 +68,19 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(requestLog(deps.log));
 
-  app.get('/health', (_req, res) => {
+  const routes = express.Router();
+  routes.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get(
+  routes.get(
     '/list-buckets',
     probeRoute(() => deps.probes.listBuckets()),
   );
-  app.get(
+  routes.get(
     '/list-ec2',
     probeRoute(() => deps.probes.describeInstances()),
   );
+  app.use(deps.basePath || '/', routes);
 
   app.use((_req, res) => {
     res.status(404).json(errorBody('NotFound', 'No such route'));

@@ -16,6 +16,8 @@ export interface ProbeConfig {
   readonly endpoints: { readonly s3?: string; readonly ec2?: string };
   /** Deadline for one AWS call, retries included (`PROBE_TIMEOUT_MS`). @default 5000 */
   readonly timeoutMs: number;
+  /** Prefix of every route (`PROBE_BASE_PATH`, e.g. `/_dsenv` when the probe is a service's sidecar). @default '' */
+  readonly basePath: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -33,6 +35,14 @@ function integer(env: Env, name: string, defaultValue: number, accept: (n: numbe
   return value;
 }
 
+function basePath(env: Env): string {
+  const raw = optional(env, 'PROBE_BASE_PATH') ?? '';
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(raw)) {
+    throw new Error(`Environment variable PROBE_BASE_PATH is invalid: ${raw} (a path like /_dsenv, no trailing slash)`);
+  }
+  return raw;
+}
+
 /** Reads the configuration once, failing fast on a malformed value. */
 export function readConfig(env: Env = process.env): ProbeConfig {
   const host = optional(env, 'HOST');
@@ -48,5 +58,6 @@ export function readConfig(env: Env = process.env): ProbeConfig {
       ec2: optional(env, 'AWS_ENDPOINT_URL_EC2') ?? shared,
     },
     timeoutMs: integer(env, 'PROBE_TIMEOUT_MS', 5000, (n) => n > 0),
+    basePath: basePath(env),
   };
 }

@@ -38,7 +38,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config = options.config ?? readConfig();
   const log = options.log ?? jsonLogger;
-  const server = createServer(createApp({ probes: options.probes ?? createAwsProbes(config), log }));
+  const server = createServer(
+    createApp({ probes: options.probes ?? createAwsProbes(config), log, basePath: config.basePath }),
+  );
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
@@ -48,7 +50,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await listen(server, config.port, '0.0.0.0');
   }
   const address = server.address() as AddressInfo;
-  log('info', 'listening', { host: address.address, port: address.port, ipFamily: config.ipFamily });
+  log('info', 'listening', {
+    host: address.address,
+    port: address.port,
+    ipFamily: config.ipFamily,
+    basePath: config.basePath,
+  });
   return {
     server,
     address,

@@ -21,6 +21,31 @@ describe('createApp with substituted probes', () => {
   });
 });
 
+describe('as a sidecar (PROBE_BASE_PATH=/_dsenv)', () => {
+  it('serves its routes under the prefix and leaves every other path unanswered (404)', async () => {
+    // Prepare
+    const answer = () => Promise.resolve({ summary: { count: 0 }, evidence: {} }) as never;
+    const probes: Probes = { listBuckets: answer, describeInstances: answer };
+    const config = readConfig({ PORT: '0', HOST: '127.0.0.1', PROBE_BASE_PATH: '/_dsenv' });
+    const running = await startServer({ config, probes, log: () => {} });
+    const url = (path: string) => `http://127.0.0.1:${running.address.port}${path}`;
+    try {
+      // Act
+      const [health, buckets, rootHealth, root] = await Promise.all(
+        ['/_dsenv/health', '/_dsenv/list-buckets', '/health', '/'].map((path) => getJson(url(path))),
+      );
+
+      // Assess
+      expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+      expect(buckets).toMatchObject({ status: 200, body: { summary: { count: 0 } } });
+      expect(rootHealth.status).toBe(404);
+      expect(root.status).toBe(404);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
 describe('readConfig', () => {
   it('defaults to port 3000 on :: with automatic IP family and a 5 s deadline', () => {
     expect(readConfig({})).toEqual({
@@ -31,7 +56,12 @@ describe('readConfig', () => {
       region: undefined,
       endpoints: { s3: undefined, ec2: undefined },
       timeoutMs: 5000,
+      basePath: '',
     });
+  });
+
+  it.each(['_dsenv', '/_dsenv/', '/a b'])('rejects PROBE_BASE_PATH=%s', (value) => {
+    expect(() => readConfig({ PROBE_BASE_PATH: value })).toThrow(/PROBE_BASE_PATH/);
   });
 
   it('prefers AWS_REGION and service-specific endpoints', () => {
