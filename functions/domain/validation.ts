@@ -11,7 +11,7 @@ export interface ValidationDeps extends CheckDeps {
 }
 
 /**
- * Validates a freshly created environment: moves it to VALIDATING, runs the ten checks, stores the evidence and
+ * Validates a freshly created environment: moves it to VALIDATING, runs the checks (ten, twelve with a service), stores the evidence and
  * sets READY when every check passed. Otherwise it stays VALIDATING and the result says which checks failed
  * (the state machine then records the failure and tears the environment down).
  */
@@ -20,7 +20,7 @@ export async function validateEnvironment(deps: ValidationDeps, environmentId: s
   if (environment.status !== 'VALIDATING') {
     environment = await deps.registry.update(environment, { status: 'VALIDATING' }, ['CREATING']);
   }
-  const checks = await runChecks(deps, deps.settings, environment.outputs);
+  const checks = await runChecks(deps, deps.settings, environment.outputs, environment.service);
   const validation: Validation = {
     passed: checks.every((c) => c.status === 'passed'),
     checkedAt: deps.clock.now().toISOString(),

@@ -21,6 +21,9 @@ export const CHECK_NAMES = [
   'egress-only-route',
   'alb-dualstack',
   'tasks-no-public-ip',
+  // Only for an environment with a service (the team's own container behind the load balancer).
+  'service-http-ipv4',
+  'service-http-ipv6',
 ] as const;
 export const CheckName = z.enum(CHECK_NAMES);
 export type CheckName = z.infer<typeof CheckName>;

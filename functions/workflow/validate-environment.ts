@@ -6,7 +6,7 @@ import { recordValidation } from '../shared/lifecycle-metrics.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { checkResolver, probers, registry } from './wiring.js';
 
-/** Validate: runs the ten checks, stores the evidence, READY when all passed → `ValidateResult`. */
+/** Validate: runs the checks (ten, twelve with a service), stores the evidence, READY when all passed → `ValidateResult`. */
 export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId }) => {
   const resolver = checkResolver();
   const result = await validateEnvironment(

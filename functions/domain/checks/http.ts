@@ -37,6 +37,33 @@ export async function checkHealth(
   return failed(`GET ${url} → ${describe(response)}`);
 }
 
+/**
+ * `service-http-ipv4` / `service-http-ipv6`: GET the service's health path over exactly one family answers one of
+ * its healthy codes, over that family. The detail records the status, the latency and the family really used.
+ */
+export async function checkServiceHealth(
+  prober: HttpProber,
+  url: string | undefined,
+  family: 4 | 6,
+  dnsPassed: boolean,
+  timeoutMs: number,
+  healthy: { codes: string; matches: (status: number) => boolean },
+): Promise<CheckOutcome> {
+  if (url === undefined) return skipped('the stack has no PublicURI output');
+  if (!dnsPassed) return skipped(`no ${family === 4 ? 'A' : 'AAAA'} record to connect to (DNS check failed)`);
+  const response = await prober({ url, family, timeoutMs });
+  const wantFamily = family === 4 ? 'IPv4' : 'IPv6';
+  const status = response.statusCode;
+  if (status !== undefined && healthy.matches(status) && response.remoteFamily === wantFamily) {
+    return passed(`GET ${url} → ${describe(response)} (healthy: ${healthy.codes})`);
+  }
+  if (status !== undefined && healthy.matches(status)) {
+    return failed(`GET ${url} answered over ${response.remoteFamily}, not ${wantFamily}`);
+  }
+  const expected = status === undefined ? '' : ` (healthy: ${healthy.codes})`;
+  return failed(`GET ${url} → ${describe(response)}${expected}`);
+}
+
 interface ProbeEvidence {
   endpoint?: string;
   dualStack?: boolean;

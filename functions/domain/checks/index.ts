@@ -1,8 +1,9 @@
 import type { Check, EnvironmentOutputs } from '../../schemas/environment.js';
+import { httpCodeMatcher, PROBE_BASE_PATH, type ServiceSpec } from '../../schemas/service.js';
 import type { ProbeResolver } from '../http-probe.js';
 import { runCheck } from './check.js';
 import { checkDnsRecord } from './dns.js';
-import { checkAwsProbe, checkHealth, type HttpProber, probeUrl } from './http.js';
+import { checkAwsProbe, checkHealth, checkServiceHealth, type HttpProber, probeUrl } from './http.js';
 import {
   checkAlbDualStack,
   checkEgressOnlyRoutes,
@@ -35,17 +36,21 @@ export interface CheckSettings {
 }
 
 /**
- * Runs the ten checks (CHECK_NAMES) against an environment's outputs. Network checks and DNS run concurrently;
- * the HTTP checks follow the DNS answers (a family without a record is skipped, never passed).
+ * Runs the checks (CHECK_NAMES) against an environment's outputs: the ten of every environment, plus the two
+ * service checks when it runs a service (the probe is then its sidecar and answers under /_dsenv/). Network checks
+ * and DNS run concurrently; the HTTP checks follow the DNS answers (a family without a record is skipped, never
+ * passed).
  */
 export async function runChecks(
   deps: CheckDeps,
   settings: CheckSettings,
   outputs: EnvironmentOutputs,
+  service?: Pick<ServiceSpec, 'healthPath' | 'healthyHttpCodes'>,
 ): Promise<Check[]> {
   const { checkTimeoutMs: limit, probeTimeoutMs, listenerPort } = settings;
   const host = outputs.publicUri;
-  const url = (path: string) => (host === undefined ? undefined : probeUrl(host, listenerPort, path));
+  const at = (path: string) => (host === undefined ? undefined : probeUrl(host, listenerPort, path));
+  const url = (path: string) => at(service === undefined ? path : `${PROBE_BASE_PATH}${path}`);
 
   const httpChecks = async (): Promise<Check[]> => {
     const [a, aaaa] = await Promise.all([
@@ -65,8 +70,23 @@ export async function runChecks(
       runCheck('probe-list-ec2', limit, () =>
         checkAwsProbe(awsProber, url('/list-ec2'), awsProbeFamily, probeTimeoutMs, true),
       ),
+      ...serviceChecks(hasA, hasAaaa),
     ]);
     return [a, aaaa, ...rest];
+  };
+
+  const serviceChecks = (hasA: boolean, hasAaaa: boolean): Promise<Check>[] => {
+    if (service === undefined) return [];
+    const healthy = { codes: service.healthyHttpCodes, matches: httpCodeMatcher(service.healthyHttpCodes) };
+    const health = at(service.healthPath);
+    return [
+      runCheck('service-http-ipv4', limit, () =>
+        checkServiceHealth(deps.probeIpv4, health, 4, hasA, probeTimeoutMs, healthy),
+      ),
+      runCheck('service-http-ipv6', limit, () =>
+        checkServiceHealth(deps.probeIpv6, health, 6, hasAaaa, probeTimeoutMs, healthy),
+      ),
+    ];
   };
 
   const [reachability, network] = await Promise.all([

@@ -249,3 +249,61 @@ describe('validateEnvironment', () => {
     await expect(validateEnvironment(deps, ID)).rejects.toBeInstanceOf(ConflictError);
   });
 });
+
+describe('validateEnvironment with a service (the probe as its sidecar under /_dsenv/)', () => {
+  const service = { image: 'x/y:1', port: 8080, healthPath: '/healthz', healthyHttpCodes: '200-299' } as const;
+  /** The sidecar answers under /_dsenv/ only; the service answers its health path with `status`. */
+  function sidecarProber(family: 4 | 6, serviceStatus: number): HttpProber {
+    const probe = healthyProber(family);
+    return async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/healthz') {
+        return { ...(await probe(request)), statusCode: serviceStatus, ok: serviceStatus < 300, body: 'hi' };
+      }
+      if (!path.startsWith('/_dsenv/')) return { ...(await probe(request)), statusCode: 404, ok: false };
+      return probe({ ...request, url: request.url.replace('/_dsenv', '') });
+    };
+  }
+  function setupService(v4Status: number, v6Status: number) {
+    const { registry, deps } = setup({ probeIpv4: sidecarProber(4, v4Status), probeIpv6: sidecarProber(6, v6Status) });
+    registry.items.set(ID, { ...registry.stored(ID), service: { ...service, cpu: 256, memory: 512, desiredCount: 1 } });
+    return { registry, deps };
+  }
+
+  it('checks the service’s health path over both families and the probe under /_dsenv/, READY when all pass', async () => {
+    // Prepare
+    const { registry, deps } = setupService(204, 200);
+
+    // Act
+    const result = await validateEnvironment(deps, ID);
+
+    // Assess
+    expect(result).toEqual({ passed: true, failedChecks: [] });
+    const checks = byName(registry.stored(ID).validation?.checks);
+    expect(Object.keys(checks)).toHaveLength(12);
+    expect(checks['service-http-ipv4']?.detail).toMatch(
+      /GET http:\/\/.*\/healthz → HTTP 204 from 203\.0\.113\.10 \(IPv4\) in \d+ ms/,
+    );
+    expect(checks['service-http-ipv6']?.detail).toMatch(/HTTP 200 from 2600:1f18::10 \(IPv6\)/);
+    expect(checks['http-ipv4']?.detail).toContain('/_dsenv/health');
+    expect(checks['probe-list-ec2']?.status).toBe('passed');
+    expect(registry.stored(ID).status).toBe('READY');
+  });
+
+  it('fails service-http-ipv6 alone when the service is unhealthy over IPv6 only', async () => {
+    const { registry, deps } = setupService(200, 500);
+
+    const result = await validateEnvironment(deps, ID);
+
+    expect(result).toEqual({ passed: false, failedChecks: ['service-http-ipv6'] });
+    expect(byName(registry.stored(ID).validation?.checks)['service-http-ipv6']?.detail).toContain(
+      'HTTP 500 from 2600:1f18::10 (IPv6)',
+    );
+  });
+
+  it('fails both service checks when the health path answers a code outside healthyHttpCodes', async () => {
+    const { deps } = setupService(302, 302);
+    const result = await validateEnvironment(deps, ID);
+    expect(result.failedChecks.sort()).toEqual(['service-http-ipv4', 'service-http-ipv6']);
+  });
+});
