@@ -46,6 +46,8 @@ export interface DeployBlueprintOptions {
   readonly imageUri?: string;
   /** @default 60000 */
   readonly timeoutMs?: number;
+  /** More parent parameters (e.g. a service's, functions/domain/service-parameters.ts). @default none */
+  readonly parameters?: readonly { ParameterKey?: string; ParameterValue?: string }[];
 }
 
 /**
@@ -114,6 +116,7 @@ export async function deployBlueprint(
           ParameterKey: 'ImageUri',
           ParameterValue: options.imageUri ?? 'public.ecr.aws/docker/library/node:24-alpine',
         },
+        ...(options.parameters ?? []),
       ],
       Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       Tags: [{ Key: ENVIRONMENT_TAG, Value: environmentId }],

@@ -394,6 +394,48 @@ const cases: GapCase[] = [
     withoutPatch: (seen: string) => expect(seen).toBe('ipv4'),
   },
   {
+    patch: 'no_value_in_lists',
+    behaviour: 'Ref AWS::NoValue (also as the branch Fn::If picks) removes a list item: a sidecar-less task is created',
+    observe: async (endpoint) => {
+      const noValue = ref('AWS::NoValue');
+      const stack = await createStack(endpoint, {
+        Parameters: { Image: { Type: 'String', Default: '' } },
+        Conditions: { HasImage: { 'Fn::Not': [{ 'Fn::Equals': [ref('Image'), ''] }] } },
+        Resources: {
+          Task: {
+            Type: 'AWS::ECS::TaskDefinition',
+            Properties: {
+              Family: `gap-task-${++counter}`,
+              Memory: 512,
+              ContainerDefinitions: [
+                {
+                  Name: 'probe',
+                  Image: 'probe:1',
+                  Environment: [
+                    { Name: 'A', Value: '1' },
+                    { 'Fn::If': ['HasImage', { Name: 'B', Value: '2' }, noValue] },
+                  ],
+                },
+                { 'Fn::If': ['HasImage', { Name: 'service', Image: ref('Image') }, noValue] },
+              ],
+            },
+          },
+        },
+        Outputs: { Arn: { Value: ref('Task') } },
+      });
+      if (!stack.outputs.Arn) return { status: stack.status };
+      const ecs = new ECSClient(clientConfig(endpoint));
+      const { taskDefinition } = await ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: stack.outputs.Arn }),
+      );
+      const containers = taskDefinition?.containerDefinitions ?? [];
+      return { status: stack.status, containers: containers.map((c) => [c.name, c.environment]) };
+    },
+    onAws: (seen: object) =>
+      expect(seen).toEqual({ status: 'CREATE_COMPLETE', containers: [['probe', [{ name: 'A', value: '1' }]]] }),
+    withoutPatch: (seen: { status: string }) => expect(seen.status).not.toBe('CREATE_COMPLETE'),
+  },
+  {
     patch: 'ecs_task_definition_properties',
     behaviour: 'a Fargate task definition keeps cpu, network mode, compatibilities and string environment values',
     observe: async (endpoint) => {

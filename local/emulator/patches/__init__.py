@@ -16,6 +16,7 @@ PATCHES = [  # module names, in application order
     "getatt_short_form",
     "nested_stack_outputs",
     "fn_cidr",
+    "no_value_in_lists",
     "vpc_dns_attributes",
     "vpc_ipv6_cidr_block",
     "subnet_ipv6",
