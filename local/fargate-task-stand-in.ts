@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   type CloudFormationClient,
   DescribeStacksCommand,
@@ -5,7 +6,15 @@ import {
   type Stack,
   type StackSummary,
 } from '@aws-sdk/client-cloudformation';
-import type { LoadBalancerStandIn } from './load-balancer-stand-in.js';
+import {
+  type ContainerDefinition,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
+import { readLocalImageCommands } from '../functions/shared/local-images.js';
+import { freePort } from './emulator-process.js';
+import type { LoadBalancerStandIn, LoadBalancerTarget } from './load-balancer-stand-in.js';
 import { openEnvironmentPort } from './load-balancer-stand-in.js';
 import { type DualListener, loopbackUrl } from './loopback.js';
 import {
@@ -15,6 +24,7 @@ import {
   type ProbeProcessOptions,
   startProbeProcess,
 } from './probe-process.js';
+import { type ServiceProcess, startServiceProcess } from './service-process.js';
 
 /**
  * Stand-in for the environments' Fargate services (and the wiring of their ALBs): watches the emulator's
@@ -24,6 +34,9 @@ import {
  * On AWS, CREATE_COMPLETE of the service means its tasks are running, so `reconcile(environmentId)` is also
  * called before each workflow task: it settles that one environment only, never waiting for the others.
  * Tasks start concurrently (a bounded number at a time) from the probe built once, as an image is.
+ * What a task runs is read from its ECS task definition in the emulator, as Fargate reads it: the probe (with its
+ * `PROBE_BASE_PATH`) and, when the environment has a service, the service's container as the local command its
+ * image is mapped to (`imageCommands`), with the container's command and environment.
  */
 export interface LiveEnvironment {
   readonly environmentId: string;
@@ -32,6 +45,8 @@ export interface LiveEnvironment {
   /** The load balancer's DNS name (the stack's `PublicURI`). */
   readonly publicUri: string;
   readonly probe: ProbeProcess;
+  /** The team's container, when the environment runs one. */
+  readonly service?: ServiceProcess;
   readonly port: DualListener;
   /** `http://127.0.0.1:P` and `http://[::1]:P`. */
   readonly localUrls: readonly string[];
@@ -39,6 +54,10 @@ export interface LiveEnvironment {
 
 export interface FargateTaskStandInOptions {
   readonly cloudFormation: CloudFormationClient;
+  /** Reads the services' task definitions. Without it every task runs the probe alone. */
+  readonly ecs?: ECSClient;
+  /** The image → command mapping file (`LOCAL_IMAGE_COMMANDS`). Without it no service container can start. */
+  readonly imageCommands?: string;
   readonly loadBalancer: LoadBalancerStandIn;
   /** `AWS_ENDPOINT_URL` for the probes (the `[::1]` forwarder to the emulator). */
   readonly probeAwsEndpoint: string;
@@ -74,7 +93,18 @@ const UP_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLB
 interface StackFacts {
   readonly environmentId: string;
   readonly publicUri: string;
+  readonly clusterName?: string;
+  readonly serviceName?: string;
 }
+
+/** The containers of a task as its definition names them: the probe, and the team's service if any. */
+interface TaskContainers {
+  readonly probe?: ContainerDefinition;
+  readonly service?: ContainerDefinition;
+}
+
+const environmentOf = (container: ContainerDefinition | undefined): Record<string, string> =>
+  Object.fromEntries((container?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
 
 export function startFargateTaskStandIn(options: FargateTaskStandInOptions): FargateTaskStandIn {
   const log = options.log ?? (() => undefined);
@@ -99,10 +129,11 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     return image;
   }
 
-  async function startProbe(environmentId: string): Promise<ProbeProcess> {
+  async function startProbe(environmentId: string, basePath: string | undefined): Promise<ProbeProcess> {
     const probeOptions = {
       awsEndpoint: options.probeAwsEndpoint,
       onOutput: (line: string) => log(`[probe ${environmentId}] ${line}`),
+      ...(basePath ? { basePath } : {}),
     };
     if (options.startProbe) return options.startProbe(probeOptions);
     const built = await probeImage();
@@ -123,10 +154,43 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   /** An environment's parent stack is `dsenv-<EnvironmentId>` and has a `PublicURI` output. */
   function factsOf(stack: Stack | undefined): StackFacts | null {
     const environmentId = stack?.Parameters?.find((p) => p.ParameterKey === 'EnvironmentId')?.ParameterValue;
-    const publicUri = stack?.Outputs?.find((o) => o.OutputKey === 'PublicURI')?.OutputValue;
-    return stack && environmentId && publicUri && stack.StackName === `${STACK_PREFIX}${environmentId}`
-      ? { environmentId, publicUri }
-      : null;
+    const output = (key: string) => stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+    const publicUri = output('PublicURI');
+    const [clusterName, serviceName] = [output('ClusterName'), output('ServiceName')];
+    if (!stack || !environmentId || !publicUri || stack.StackName !== `${STACK_PREFIX}${environmentId}`) return null;
+    return { environmentId, publicUri, ...(clusterName && serviceName ? { clusterName, serviceName } : {}) };
+  }
+
+  /** The containers of the environment's ECS service, from its task definition in the emulator. */
+  async function containersOf(facts: StackFacts): Promise<TaskContainers> {
+    if (!options.ecs || !facts.clusterName || !facts.serviceName) return {};
+    const { services } = await options.ecs.send(
+      new DescribeServicesCommand({ cluster: facts.clusterName, services: [facts.serviceName] }),
+    );
+    const taskDefinition = services?.[0]?.taskDefinition;
+    if (!taskDefinition) return {};
+    const described = await options.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+    const containers = described.taskDefinition?.containerDefinitions ?? [];
+    return {
+      probe: containers.find((c) => c.name === 'probe'),
+      service: containers.find((c) => c.name !== 'probe'),
+    };
+  }
+
+  /** Starts the service container as the command its image is mapped to, with its command and environment. */
+  async function startService(environmentId: string, container: ContainerDefinition): Promise<ServiceProcess> {
+    const image = container.image ?? '';
+    if (!options.imageCommands) throw new Error(`no image mapping file: cannot run ${image}`);
+    const mapping = readLocalImageCommands(options.imageCommands).images[image];
+    if (!mapping) throw new Error(`${image} is not in ${options.imageCommands}: its task cannot start`);
+    const folder = path.dirname(options.imageCommands);
+    return startServiceProcess({
+      argv: [...mapping.command, ...(container.command ?? [])],
+      cwd: path.resolve(folder, mapping.cwd ?? '.'),
+      environment: environmentOf(container),
+      port: await freePort(),
+      onOutput: (line) => log(`[service ${environmentId}] ${line}`),
+    });
   }
 
   async function describe(stackId: string): Promise<StackFacts | null> {
@@ -163,19 +227,36 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
 
   async function startTask(stackId: string, stackName: string, facts: StackFacts): Promise<void> {
     if (stopped) return;
-    const probe = await startProbe(facts.environmentId);
-    if (stopped) {
-      await probe.stop();
+    const containers = await containersOf(facts);
+    const [probe, service] = await Promise.allSettled([
+      startProbe(facts.environmentId, environmentOf(containers.probe).PROBE_BASE_PATH),
+      containers.service ? startService(facts.environmentId, containers.service) : Promise.resolve(undefined),
+    ]);
+    const started = [probe, service].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    const failure = [probe, service].find((r) => r.status === 'rejected');
+    if (stopped || failure || probe.status !== 'fulfilled' || service.status !== 'fulfilled') {
+      await Promise.all(started.map((p) => p.stop()));
+      if (failure) throw failure.reason;
       return;
     }
-    const target = { host: '127.0.0.1', port: probe.port };
+    const probeTarget = { host: '127.0.0.1', port: probe.value.port };
+    const target: LoadBalancerTarget = service.value
+      ? { servicePort: service.value.port, probe: probeTarget }
+      : probeTarget;
     const port = await openEnvironmentPort(target);
     options.loadBalancer.register(facts.publicUri, target);
     const localUrls = [loopbackUrl('127.0.0.1', port.port), loopbackUrl('::1', port.port)];
-    live.set(stackId, { ...facts, stackId, stackName, probe, port, localUrls });
+    const serviceFields = service.value ? { service: service.value } : {};
+    live.set(stackId, { ...facts, stackId, stackName, probe: probe.value, ...serviceFields, port, localUrls });
     toUnpublish.delete(facts.environmentId);
-    log(`task of ${facts.environmentId} running (pid ${probe.pid}); ${localUrls.join(' ')}`);
+    const pids = service.value
+      ? `probe pid ${probe.value.pid}, service pid ${service.value.pid}`
+      : `pid ${probe.value.pid}`;
+    log(`task of ${facts.environmentId} running (${pids}); ${localUrls.join(' ')}`);
   }
+
+  const taskAlive = (environment: LiveEnvironment) =>
+    environment.probe.alive() && (environment.service?.alive() ?? true);
 
   async function stopTask(environment: LiveEnvironment): Promise<void> {
     // A pass and the workflow's own reconcile may both find it gone: only the first one stops it.
@@ -183,7 +264,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     live.delete(environment.stackId);
     options.loadBalancer.unregister(environment.publicUri);
     await environment.port.close();
-    await environment.probe.stop();
+    await Promise.all([environment.probe.stop(), environment.service?.stop()]);
     toUnpublish.add(environment.environmentId);
     log(`task of ${environment.environmentId} stopped`);
   }
@@ -208,7 +289,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
       if (stack.StackId && UP_STATUSES.has(stack.StackStatus ?? '')) up.set(stack.StackId, stack);
     }
     for (const environment of [...live.values()]) {
-      if (!up.has(environment.stackId) || !environment.probe.alive()) await stopTask(environment);
+      if (!up.has(environment.stackId) || !taskAlive(environment)) await stopTask(environment);
     }
     const starts: Promise<void>[] = [];
     for (const [stackId, stack] of up) {
@@ -228,7 +309,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     const isUp = stackId !== undefined && UP_STATUSES.has(stack?.StackStatus ?? '');
     for (const environment of [...live.values()]) {
       if (environment.environmentId !== environmentId) continue;
-      if (!isUp || environment.stackId !== stackId || !environment.probe.alive()) await stopTask(environment);
+      if (!isUp || environment.stackId !== stackId || !taskAlive(environment)) await stopTask(environment);
     }
     if (isUp && stackId && !stopped && !live.has(stackId)) {
       if (!described.has(stackId)) described.set(stackId, factsOf(stack));
@@ -274,7 +355,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
         live.delete(environment.stackId);
         options.loadBalancer.unregister(environment.publicUri);
         await environment.port.close();
-        await environment.probe.stop();
+        await Promise.all([environment.probe.stop(), environment.service?.stop()]);
       }
       await (await image)?.dispose();
     },

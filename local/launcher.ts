@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,7 +18,7 @@ import { startDnsStandIn } from './dns-stand-in.js';
 import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
 import { startEmulator } from './emulator-process.js';
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
-import { concurrentInvocations, invoke } from './lambda-runtime.js';
+import { concurrentInvocations, invoke, REPO_ROOT } from './lambda-runtime.js';
 import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
 import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
 import { publishLocalUrls } from './registry-urls.js';
@@ -63,6 +65,12 @@ export interface LocalControlPlaneOptions {
    * @default cdk.json's, with local TTL bounds and `pollSeconds` from `pollMs`
    */
   readonly config?: Partial<ControlPlaneConfigInput>;
+  /**
+   * The file mapping images to the local commands that stand for them (docs/bring-your-own-service.md); the API
+   * refuses a service whose image it does not name.
+   * @default process.env.LOCAL_IMAGE_COMMANDS, else local/images.json
+   */
+  readonly imageCommands?: string;
 }
 
 export interface LocalControlPlane {
@@ -81,6 +89,8 @@ export interface LocalControlPlane {
     environmentId: string;
     publicUri: string;
     probePid: number;
+    /** The service's process, when the environment runs one. */
+    servicePid?: number;
     localUrls: readonly string[];
   }[];
   /** Runs the sweeper once, now. */
@@ -160,6 +170,10 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const emulatorHost = emulator.hostname === 'localhost' ? '127.0.0.1' : emulator.hostname.replace(/^\[|\]$/g, '');
     const emulatorPort = Number(emulator.port || 80);
 
+    const imageCommands = path.resolve(
+      options.imageCommands ?? process.env.LOCAL_IMAGE_COMMANDS ?? path.join(REPO_ROOT, 'local', 'images.json'),
+    );
+
     // The control plane as deployed: state machine, tables, function environment.
     const pollMs = options.pollMs ?? 300;
     const synthesized = synthesizeControlPlane({
@@ -234,6 +248,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
       ...(await concurrentInvocations()),
+      // Local mode only: the images a service may name (read by the API), and what runs for each (the task stand-in).
+      LOCAL_IMAGE_COMMANDS: imageCommands,
     };
     for (const [name, value] of Object.entries(localEnv)) setEnv(name, value);
 
@@ -244,19 +260,23 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const clientConfig = emulatorClientConfig(emulatorUrl);
     const cloudFormation = new CloudFormationClient(clientConfig);
     const dynamo = new DynamoDBClient(clientConfig);
+    const ecs = new ECSClient(clientConfig);
     const documentClient = DynamoDBDocumentClient.from(dynamo);
     cleanups.push(async () => {
       cloudFormation.destroy();
       dynamo.destroy();
+      ecs.destroy();
     });
     const fargate = startFargateTaskStandIn({
       cloudFormation,
+      ecs,
+      imageCommands,
       loadBalancer,
       probeAwsEndpoint: `http://[::1]:${emulatorOverIpv6.port}`,
       publishLocalUrls: (id, urls) => publishLocalUrls(documentClient, resources.tableName, id, urls),
       intervalMs: options.taskIntervalMs ?? 1000,
       log: (line) => {
-        if (options.verbose || !line.startsWith('[probe ')) log(line);
+        if (options.verbose || !/^\[(probe|service) /.test(line)) log(line);
       },
       onError: (error) => log(`task stand-in: ${(error as Error).message}`),
     });
@@ -355,6 +375,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
           environmentId: e.environmentId,
           publicUri: e.publicUri,
           probePid: e.probe.pid,
+          ...(e.service ? { servicePid: e.service.pid } : {}),
           localUrls: e.localUrls,
         })),
       sweep,

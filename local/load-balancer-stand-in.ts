@@ -5,9 +5,32 @@ import { forwardingServer, type TcpTarget } from './tcp-forwarder.js';
 /**
  * Stand-in for the environments' Application Load Balancers: one shared HTTP listener on 127.0.0.1 and ::1
  * (the `LISTENER_PORT` the validator connects to) that routes each request by its `Host` header (the
- * stack's `PublicURI`, the ALB's DNS name) to that environment's probe, as an ALB behind its DNS name does.
- * Plus, per environment, a TCP port on both families that people can open (`outputs.localUrls`).
+ * stack's `PublicURI`, the ALB's DNS name) to that environment's task, as an ALB behind its DNS name does.
+ * With a service, the listener's rules are the blueprint's: `/_dsenv/*` goes to the probe, every other path to
+ * the service, over the family the client used (so a service that listens on one family only answers on that one).
+ * Plus, per environment, a port on both families that people can open (`outputs.localUrls`).
  */
+
+/** An environment with a service: the service's port (on both loopbacks) and the probe sidecar behind a prefix. */
+export interface ServiceRoutes {
+  /** Port the service listens on; reached at 127.0.0.1 or ::1 as the client came in. */
+  readonly servicePort: number;
+  readonly probe: TcpTarget;
+  /** @default '/_dsenv/' */
+  readonly probePrefix?: string;
+}
+
+/** Where a load balancer sends requests: the probe alone (one target) or a service with the probe as sidecar. */
+export type LoadBalancerTarget = TcpTarget | ServiceRoutes;
+
+const isRouted = (target: LoadBalancerTarget): target is ServiceRoutes => 'servicePort' in target;
+
+/** The backend one request goes to, by path and by the family it arrived over. */
+export function backendFor(target: LoadBalancerTarget, req: IncomingMessage): TcpTarget {
+  if (!isRouted(target)) return target;
+  if ((req.url ?? '/').startsWith(target.probePrefix ?? '/_dsenv/')) return target.probe;
+  return { host: req.socket.localFamily === 'IPv6' ? '::1' : '127.0.0.1', port: target.servicePort };
+}
 /**
  * Failures a test can switch on for one load balancer name (never set in normal use):
  * - `probe-5xx`: the target answers 500, as a failing service behind a healthy stack does;
@@ -24,7 +47,7 @@ export interface LoadBalancerStandInOptions {
 export interface LoadBalancerStandIn {
   readonly port: number;
   /** Routes requests whose Host is `hostname` to `target`. */
-  register(hostname: string, target: TcpTarget): void;
+  register(hostname: string, target: LoadBalancerTarget): void;
   unregister(hostname: string): void;
   /** Hostnames that currently route somewhere (lower case). */
   hostnames(): string[];
@@ -98,7 +121,7 @@ export async function startLoadBalancerStandIn(
   port = 0,
   options: LoadBalancerStandInOptions = {},
 ): Promise<LoadBalancerStandIn> {
-  const routes = new Map<string, TcpTarget>();
+  const routes = new Map<string, LoadBalancerTarget>();
   /** Requests left unanswered by `probe-timeout`, ended at close. */
   const held = new Set<ServerResponse>();
   let listenerPort = port;
@@ -109,7 +132,7 @@ export async function startLoadBalancerStandIn(
         const target = routes.get(hostname);
         if (!target) return sendError(res, 404, 'NotFound', 'no load balancer answers for this host');
         if (options.faultFor && injectFault(options.faultFor(hostname), req, res, held)) return;
-        proxy(req, res, target, listenerPort);
+        proxy(req, res, backendFor(target, req), listenerPort);
       }),
     port,
   );
@@ -127,7 +150,17 @@ export async function startLoadBalancerStandIn(
   };
 }
 
-/** A port on 127.0.0.1 and ::1 that forwards every connection to `target` (an environment's URLs). */
-export function openEnvironmentPort(target: TcpTarget, port = 0): Promise<DualListener> {
-  return listenOnLoopback(() => forwardingServer(() => target).server, port);
+/**
+ * A port on 127.0.0.1 and ::1 for an environment's URLs: every connection forwarded to the probe, or, with a
+ * service, each request routed as the load balancer routes it.
+ */
+export function openEnvironmentPort(target: LoadBalancerTarget, port = 0): Promise<DualListener> {
+  if (!isRouted(target)) return listenOnLoopback(() => forwardingServer(() => target).server, port);
+  return listenOnLoopback(
+    () =>
+      createServer((req, res) => {
+        proxy(req, res, backendFor(target, req), port);
+      }),
+    port,
+  );
 }

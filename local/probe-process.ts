@@ -25,6 +25,8 @@ export interface ProbeProcessOptions {
   readonly startTimeoutMs?: number;
   /** Receives the probe's output lines. */
   readonly onOutput?: (line: string) => void;
+  /** `PROBE_BASE_PATH`: `/_dsenv` when the probe is a service's sidecar. @default '' (routes at /) */
+  readonly basePath?: string;
 }
 
 export interface ProbeProcess {
@@ -74,9 +76,9 @@ export async function buildProbeImage(): Promise<ProbeImage> {
   return { entry, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-async function healthy(port: number): Promise<boolean> {
+async function healthy(port: number, basePath: string): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    const res = await fetch(`http://127.0.0.1:${port}${basePath}/health`, { signal: AbortSignal.timeout(1000) });
     await res.arrayBuffer();
     return res.ok;
   } catch {
@@ -105,6 +107,7 @@ export async function startProbeProcess(options: ProbeProcessOptions): Promise<P
       PORT: String(port),
       HOST: '127.0.0.1',
       PROBE_IP_FAMILY: '6',
+      ...(options.basePath ? { PROBE_BASE_PATH: options.basePath } : {}),
       AWS_ENDPOINT_URL: options.awsEndpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'testing',
@@ -122,7 +125,7 @@ export async function startProbeProcess(options: ProbeProcessOptions): Promise<P
   child.stderr?.on('data', collect);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await healthy(port))) {
+  while (!(await healthy(port, options.basePath ?? ''))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stopChild(child);
       throw new Error(`probe did not become healthy on port ${port} (exit ${child.exitCode}): ${tail}`);
