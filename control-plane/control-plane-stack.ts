@@ -102,6 +102,7 @@ export class ControlPlaneStack extends Stack {
       maxLifetimeMinutes: config.maxLifetimeMinutes,
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
+      service: config.service,
       principals: config.catalogPrincipals,
       logRetention,
     });

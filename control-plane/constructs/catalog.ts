@@ -17,6 +17,7 @@ import type { Expiry } from './expiry.js';
 import { HouseFunction } from './house-function.js';
 import { acknowledgeWildcardResources } from './nag-acknowledgements.js';
 import type { Registry } from './registry.js';
+import { addServiceProductParameters } from './service-product-parameters.js';
 
 /** Handler of the product's `Custom::EnvironmentRegistration` (also invoked by local mode's catalog stand-in). */
 export const REGISTRATION_ENTRY = 'functions/workflow/catalog-registration.ts';
@@ -42,6 +43,8 @@ export interface CatalogProps extends ProductParameterRules {
   readonly maxLifetimeMinutes: number;
   readonly maxActivePerOwner: number;
   readonly regionCapacity: number;
+  /** What a service may use: pull-through cache prefixes and secret ARN prefixes. */
+  readonly service: { readonly pullThroughPrefixes: readonly string[]; readonly secretPrefixes: readonly string[] };
   /**
    * IAM principals (users, roles, groups) who may launch the product from the portfolio.
    * @default - none: the portfolio is shared with nobody until a principal is associated
@@ -51,7 +54,8 @@ export interface CatalogProps extends ProductParameterRules {
 }
 
 /**
- * The product's template: the two parameters a catalog user fills in and one registration resource whose
+ * The product's template: the parameters a catalog user fills in (name, TTL and the optional service) and one
+ * registration resource whose
  * ServiceToken is the control plane's registration function (an export of the control-plane stack). The blueprint's
  * resources are not in it: the registration hands the environment to the state machine, which deploys the
  * blueprint's stack with the control plane's CloudFormation role, as for any environment (README, Service Catalog).
@@ -77,7 +81,11 @@ export function addRegistrationProductContent(
   const registration = new CustomResource(scope, REGISTRATION_LOGICAL_ID, {
     serviceToken: rules.serviceToken,
     resourceType: REGISTRATION_RESOURCE_TYPE,
-    properties: { EnvironmentName: name.valueAsString, TtlMinutes: ttl.valueAsString },
+    properties: {
+      EnvironmentName: name.valueAsString,
+      TtlMinutes: ttl.valueAsString,
+      ...addServiceProductParameters(scope),
+    },
     // An unanswered event fails after 5 minutes instead of CloudFormation's default hour.
     serviceTimeout: Duration.minutes(5),
   });
@@ -132,6 +140,8 @@ export class Catalog extends Construct {
       .withEnv('REGION_CAPACITY', props.regionCapacity)
       .withEnv('BLUEPRINT_NAME', props.blueprints.blueprintName)
       .withEnv('BLUEPRINT_VERSION', props.blueprints.version)
+      .withEnv('SERVICE_PULL_THROUGH_PREFIXES', props.service.pullThroughPrefixes.join(','))
+      .withEnv('SERVICE_SECRET_PREFIXES', props.service.secretPrefixes.join(','))
       // The region-capacity check counts VPCs and egress-only gateways.
       .allow(
         ['ec2:DescribeVpcs', 'ec2:DescribeEgressOnlyInternetGateways'],

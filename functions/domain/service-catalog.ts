@@ -6,9 +6,12 @@ import {
 } from '@aws-sdk/client-service-catalog';
 import { type RegistrationEvent, RegistrationProperties, type RegistrationResponse } from '../schemas/catalog.js';
 import { ENVIRONMENT_NAME_PATTERN, type Environment, type EnvironmentView } from '../schemas/environment.js';
+import { ServiceSpec } from '../schemas/service.js';
 import { ConflictError, ControlPlaneError, ForbiddenError, InputValidationError } from '../shared/errors.js';
 import { deleteEnvironment, type EnvironmentsDeps, extendEnvironment, registerEnvironment } from './environments.js';
 import { translateAwsError } from './registry.js';
+import { serviceFromParameters } from './service-parameters.js';
+import { assertServiceAllowed } from './service-rules.js';
 import { type CloudFormationPort, describeStack, truncate } from './stacks.js';
 
 /**
@@ -76,11 +79,32 @@ export async function catalogLaunchOf(cfn: CloudFormationPort, stackId: string):
   return { owner, provisionedProductId };
 }
 
-/** The product's parameters, checked with the API's rules (name pattern, TTL bounds). */
+/** JSON with keys sorted: a stored record's key order is not the request's. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v,
+  );
+
+/** The product's service parameters, checked as a request's `service` is (schema, then the platform's rules). */
+function parseService(deps: Pick<CatalogDeps, 'config'>, raw: Record<string, unknown>): ServiceSpec | undefined {
+  const fields = serviceFromParameters(raw);
+  if (fields === undefined) return undefined;
+  const parsed = ServiceSpec.safeParse(fields);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['service', ...(issue?.path.map(String) ?? [])].join('.');
+    const message = issue?.message ?? 'invalid';
+    throw new InputValidationError(message.startsWith('service.') ? message : `${field}: ${message}`);
+  }
+  assertServiceAllowed(deps.config.serviceRules, parsed.data);
+  return parsed.data;
+}
+
+/** The product's parameters, checked with the API's rules (name pattern, TTL bounds, the service's fields). */
 export function parseRegistration(
   deps: Pick<CatalogDeps, 'config'>,
   raw: Record<string, unknown>,
-): { name: string; ttlMinutes: number } {
+): { name: string; ttlMinutes: number; service?: ServiceSpec } {
   const parsed = RegistrationProperties.safeParse(raw);
   if (!parsed.success) throw new InputValidationError('EnvironmentName and TtlMinutes are required');
   const name = parsed.data.EnvironmentName;
@@ -92,7 +116,8 @@ export function parseRegistration(
   if (!Number.isInteger(ttlMinutes) || ttlMinutes < minTtlMinutes || ttlMinutes > maxTtlMinutes) {
     throw new InputValidationError(`TtlMinutes must be an integer between ${minTtlMinutes} and ${maxTtlMinutes}`);
   }
-  return { name, ttlMinutes };
+  const service = parseService(deps, raw);
+  return service === undefined ? { name, ttlMinutes } : { name, ttlMinutes, service };
 }
 
 /**
@@ -105,7 +130,7 @@ export async function registerCatalogLaunch(
   deps: CatalogDeps,
   request: { stackId: string; logicalResourceId: string; properties: Record<string, unknown> },
 ): Promise<Environment> {
-  const { name, ttlMinutes } = parseRegistration(deps, request.properties);
+  const { name, ttlMinutes, service } = parseRegistration(deps, request.properties);
   const launch = await catalogLaunchOf(deps.cfn, request.stackId);
   const id = catalogEnvironmentId(request.stackId, request.logicalResourceId);
   const existing = await deps.registry.get(id);
@@ -119,6 +144,7 @@ export async function registerCatalogLaunch(
     owner: launch.owner,
     ttlMinutes,
     imageUri: deps.config.defaultImageUri,
+    ...(service === undefined ? {} : { service }),
     source: 'service-catalog',
     provisionedProductId: launch.provisionedProductId,
   });
@@ -155,6 +181,9 @@ export async function updateCatalogLaunch(
   if (environment === undefined) throw new ConflictError(`environment ${request.environmentId} is not registered`);
   if (next.name !== environment.name) {
     throw new InputValidationError('EnvironmentName cannot change; launch a new product instead');
+  }
+  if (canonical(next.service) !== canonical(environment.service)) {
+    throw new InputValidationError('the service parameters cannot change; launch a new product instead');
   }
   if (String(request.oldProperties.TtlMinutes) === String(request.properties.TtlMinutes)) return environment;
   return extendEnvironment(deps, environment.owner, environment.id, next.ttlMinutes);

@@ -32,3 +32,42 @@ export function serviceParameters(service: ServiceSpec | undefined): Parameter[]
     parameter('DesiredCount', service.desiredCount),
   ];
 }
+
+/**
+ * The other way round, for the Service Catalog product (whose parameters have the blueprint's names): the request
+ * form of the service the parameters describe, or undefined when `ServiceImage` is empty (the probe alone). The
+ * result still has to pass `ServiceSpec`, which checks it as it checks a request body.
+ */
+export function serviceFromParameters(
+  properties: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined {
+  const text = (key: string) => {
+    const value = properties[key];
+    return value === undefined || value === null ? '' : String(value);
+  };
+  const number = (key: string) => (text(key) === '' ? undefined : Number(text(key)));
+  if (text('ServiceImage') === '') return undefined;
+  const slots = (kind: string, valueKey: string) =>
+    Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [
+        text(`Service${kind}${i + 1}Name`),
+        text(`Service${kind}${i + 1}${valueKey}`),
+      ]).filter(([name]) => name !== ''),
+    );
+  const environment = slots('Env', 'Value');
+  const secrets = slots('Secret', 'Arn');
+  const defined = (entries: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined && v !== ''));
+  return defined({
+    image: text('ServiceImage'),
+    port: number('ServicePort'),
+    healthPath: text('ServiceHealthPath'),
+    healthyHttpCodes: text('ServiceHealthyHttpCodes'),
+    command: text('ServiceCommand') === '' ? undefined : text('ServiceCommand').split(','),
+    environment: Object.keys(environment).length > 0 ? environment : undefined,
+    secrets: Object.keys(secrets).length > 0 ? secrets : undefined,
+    cpu: number('ContainerCpu'),
+    memory: number('ContainerMemory'),
+    desiredCount: number('DesiredCount'),
+  });
+}

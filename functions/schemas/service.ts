@@ -22,6 +22,8 @@ export const PROBE_PORT = 3000;
 export const PROBE_BASE_PATH = '/_dsenv';
 
 /** Task sizes Fargate accepts (CPU units → memory MiB), for the CPU values the blueprint allows. */
+/** The CPU values the blueprint allows. */
+export const FARGATE_CPUS = [256, 512, 1024, 2048, 4096] as const;
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
   512: [1024, 2048, 3072, 4096],
@@ -34,19 +36,20 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
 export const IMAGE_REFERENCE_PATTERN =
   /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const HEALTH_PATH_PATTERN = /^\/[A-Za-z0-9._~!$&'()*+;=:@%/-]*$/;
+export const VARIABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** Names the platform sets itself (PORT) or keeps for the runtime (AWS_*, ECS_*, DSENV_*). */
 const RESERVED_NAME = /^(PORT|AWS_.*|ECS_.*|DSENV_.*)$/;
-const SECRET_ARN =
+export const SECRET_ARN_PATTERN =
   /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+)$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** Status codes an ALB health check may expect: "200", "200,204", "200-399" (200–499). */
-const HTTP_CODES = /^[2-4]\d\d(-[2-4]\d\d)?(,[2-4]\d\d(-[2-4]\d\d)?)*$/;
+export const HTTP_CODES_PATTERN = /^[2-4]\d\d(-[2-4]\d\d)?(,[2-4]\d\d(-[2-4]\d\d)?)*$/;
 
 const variableName = z
   .string()
-  .regex(VARIABLE_NAME, 'must be a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)')
+  .regex(VARIABLE_NAME_PATTERN, 'must be a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)')
   .refine((name) => !RESERVED_NAME.test(name), 'is reserved (PORT, AWS_*, ECS_*, DSENV_* are set by the platform)');
 
 const plainValue = z
@@ -85,13 +88,13 @@ export const ServiceSpec = z
     healthPath: z
       .string()
       .max(1024)
-      .regex(/^\/[A-Za-z0-9._~!$&'()*+;=:@%/-]*$/, 'service.healthPath must be a path starting with /')
+      .regex(HEALTH_PATH_PATTERN, 'service.healthPath must be a path starting with /')
       .refine((p) => !p.startsWith(PROBE_BASE_PATH), `service.healthPath must not be under ${PROBE_BASE_PATH}/`)
       .default('/'),
     healthyHttpCodes: z
       .string()
       .max(64)
-      .regex(HTTP_CODES, 'service.healthyHttpCodes must be codes or ranges of 200–499, e.g. "200" or "200-399"')
+      .regex(HTTP_CODES_PATTERN, 'service.healthyHttpCodes must be codes or ranges of 200–499, e.g. "200" or "200-399"')
       .refine(validCodes, 'service.healthyHttpCodes has a range that ends before it starts')
       .default('200-399'),
     command: z
@@ -122,7 +125,10 @@ export const ServiceSpec = z
     secrets: z
       .record(
         variableName,
-        z.string().max(2048).regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret or an SSM parameter'),
+        z
+          .string()
+          .max(2048)
+          .regex(SECRET_ARN_PATTERN, 'must be the ARN of a Secrets Manager secret or an SSM parameter'),
       )
       .refine((s) => Object.keys(s).length <= SERVICE_LIMITS.secrets, {
         message: `service.secrets must have at most ${SERVICE_LIMITS.secrets} entries`,

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBlueprint } from '../../blueprints/template-loader.js';
 import { REGISTRATION_ENTRY } from '../../control-plane/constructs/catalog.js';
 import { buildControlPlane } from './synth.js';
 
@@ -48,8 +49,8 @@ describe('Service Catalog product', () => {
     });
   });
 
-  it('has a product template with the two parameters under the API’s bounds and a registration of the control plane', () => {
-    expect(productTemplate.Parameters).toEqual({
+  it('has a product template with the name and TTL under the API’s bounds and a registration of the control plane', () => {
+    expect(productTemplate.Parameters).toMatchObject({
       EnvironmentName: expect.objectContaining({ Type: 'String', AllowedPattern: '^[a-z][a-z0-9-]{0,30}$' }),
       TtlMinutes: expect.objectContaining({ Type: 'Number', MinValue: 30, MaxValue: 10080, Default: 240 }),
     });
@@ -64,6 +65,32 @@ describe('Service Catalog product', () => {
       Export: { Name: 'DsenvControlPlane-catalog-registration' },
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^CatalogRegistrationFunction'), 'Arn'] },
     });
+  });
+
+  it('takes the blueprint’s service parameters, constrained as the API constrains them, and hands each to the registration', () => {
+    // Prepare
+    const blueprintParameters = loadBlueprint().parent.Parameters ?? {};
+    const serviceNames = Object.keys(blueprintParameters).filter((n) =>
+      /^(Service|ContainerCpu$|ContainerMemory$|DesiredCount$)/.test(n),
+    );
+    const parameters = productTemplate.Parameters as Record<string, Record<string, unknown>>;
+    const registration = (productTemplate.Resources as Record<string, { Properties: Record<string, unknown> }>)
+      .Registration?.Properties;
+    const allows = (name: string, value: string) => new RegExp(String(parameters[name]?.AllowedPattern)).test(value);
+
+    // Assess
+    expect(Object.keys(parameters).sort()).toEqual(['EnvironmentName', 'TtlMinutes', ...serviceNames].sort());
+    for (const name of serviceNames) expect(registration?.[name], name).toEqual({ Ref: name });
+    expect(parameters.ServiceImage?.Default).toBe('');
+    expect(allows('ServiceImage', '')).toBe(true);
+    expect(allows('ServiceImage', '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1')).toBe(true);
+    expect(allows('ServiceImage', 'Not An Image')).toBe(false);
+    expect([parameters.ServicePort?.MinValue, parameters.ServicePort?.MaxValue]).toEqual([1, 65535]);
+    expect(allows('ServiceHealthyHttpCodes', '200-399')).toBe(true);
+    expect(allows('ServiceHealthyHttpCodes', '500')).toBe(false);
+    expect(allows('ServiceSecret1Arn', 'arn:aws:ssm:us-east-1:123456789012:parameter/dsenv/x')).toBe(true);
+    expect(allows('ServiceSecret1Arn', 'my-secret')).toBe(false);
+    expect(allows('ServiceEnv1Name', '1BAD')).toBe(false);
   });
 
   it('launches with a role that can deploy only the product template: its stacks and the registration function', () => {

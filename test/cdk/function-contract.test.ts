@@ -405,6 +405,20 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       assess: answersCloudFormation(CATALOG_ENVIRONMENT),
     },
     {
+      name: 'a launch with the service parameters checks the image against the platform rules and registers it',
+      prepare: (aws) =>
+        registrationEvent(aws, 'Create', {
+          ResourceProperties: {
+            EnvironmentName: 'catalog-web',
+            TtlMinutes: '60',
+            ServiceImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1',
+            ServicePort: '8080',
+          },
+        }),
+      sends: ['DescribeStacksCommand', 'PutCommand', 'CreateScheduleCommand', 'StartExecutionCommand'],
+      assess: answersCloudFormation(CATALOG_ENVIRONMENT),
+    },
+    {
       name: 'a product update (Update) with a new TtlMinutes moves the expiry schedule',
       prepare: (aws) =>
         registrationEvent(aws, 'Update', {

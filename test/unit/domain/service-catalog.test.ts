@@ -365,3 +365,83 @@ describe('startTeardown of a catalog environment', () => {
     expect(registry.stored(environment.id).teardown?.attempts).toBe(1);
   });
 });
+
+describe('a launch with the service parameters', () => {
+  const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1';
+  const withService = (extra: Record<string, string>) =>
+    event('Create', {
+      ResourceProperties: { EnvironmentName: 'catalog-web', TtlMinutes: '60', ServiceImage: IMAGE, ...extra },
+    });
+
+  it('registers the service the parameters describe, as POST /environments would', async () => {
+    // Prepare
+    const { deps, registry } = catalogDeps();
+    productStackIsTagged();
+    const parameters = {
+      ServicePort: '8080',
+      ServiceHealthPath: '/healthz',
+      ServiceCommand: 'node,server.mjs',
+      ServiceEnv1Name: 'GREETING',
+      ServiceEnv1Value: 'hi',
+      ServiceEnv2Name: '',
+      ServiceEnv2Value: '',
+      ContainerCpu: '512',
+      ContainerMemory: '1024',
+      DesiredCount: '2',
+    };
+
+    // Act
+    const response = await answerRegistrationEvent(deps, withService(parameters), 'stream');
+
+    // Assess
+    expect(response.Status, response.Reason).toBe('SUCCESS');
+    expect(registry.items.get(ENV_ID)?.service).toEqual({
+      image: IMAGE,
+      port: 8080,
+      healthPath: '/healthz',
+      healthyHttpCodes: '200-399',
+      command: ['node', 'server.mjs'],
+      environment: { GREETING: 'hi' },
+      cpu: 512,
+      memory: 1024,
+      desiredCount: 2,
+    });
+  });
+
+  it.each([
+    [{ ServiceImage: 'docker.io/library/nginx:1.27' }, /no IPv4 route to the internet/],
+    [{ ServicePort: '3000' }, /must not be 3000/],
+    [{ ContainerCpu: '256', ContainerMemory: '4096' }, /not a valid Fargate size/],
+    [
+      { ServiceSecret1Name: 'DB', ServiceSecret1Arn: 'arn:aws:ssm:us-east-1:123456789012:parameter/other/db' },
+      /outside the allowed secrets/,
+    ],
+  ])('answers FAILED for %o, registering nothing', async (extra, reason) => {
+    const { deps, registry, sfn } = catalogDeps();
+    productStackIsTagged();
+
+    const response = await answerRegistrationEvent(deps, withService({ ServicePort: '8080', ...extra }), 'stream');
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(reason);
+    expect(registry.items.size).toBe(0);
+    expect(sfn.started).toHaveLength(0);
+  });
+
+  it('refuses an update that changes the service', async () => {
+    const { deps } = await registered();
+
+    const response = await answerRegistrationEvent(
+      deps,
+      event('Update', {
+        PhysicalResourceId: ENV_ID,
+        ResourceProperties: { EnvironmentName: 'catalog-demo', TtlMinutes: '60', ServiceImage: IMAGE, ServicePort: '80' },
+        OldResourceProperties: { EnvironmentName: 'catalog-demo', TtlMinutes: '60' },
+      }),
+      'stream',
+    );
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toMatch(/service parameters cannot change/);
+  });
+});
