@@ -75,7 +75,12 @@ export function addServiceProductParameters(scope: Stack): Record<string, string
       description: `Secrets Manager secret or SSM parameter ARN of secret ${i}`,
     });
   }
-  add('ContainerCpu', { type: 'Number', default: '256', allowedValues: FARGATE_CPUS.map(String), description: 'CPU units' });
+  add('ContainerCpu', {
+    type: 'Number',
+    default: '256',
+    allowedValues: FARGATE_CPUS.map(String),
+    description: 'CPU units',
+  });
   add('ContainerMemory', { type: 'Number', default: 512, minValue: 512, maxValue: 30720, description: 'MiB' });
   add('DesiredCount', { type: 'Number', default: 1, minValue: 1, maxValue: 4 });
   return properties;

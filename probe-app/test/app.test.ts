@@ -38,8 +38,8 @@ describe('as a sidecar (PROBE_BASE_PATH=/_dsenv)', () => {
       // Assess
       expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
       expect(buckets).toMatchObject({ status: 200, body: { summary: { count: 0 } } });
-      expect(rootHealth.status).toBe(404);
-      expect(root.status).toBe(404);
+      expect(rootHealth).toMatchObject({ status: 404 });
+      expect(root).toMatchObject({ status: 404 });
     } finally {
       await running.close();
     }

@@ -435,7 +435,12 @@ describe('a launch with the service parameters', () => {
       deps,
       event('Update', {
         PhysicalResourceId: ENV_ID,
-        ResourceProperties: { EnvironmentName: 'catalog-demo', TtlMinutes: '60', ServiceImage: IMAGE, ServicePort: '80' },
+        ResourceProperties: {
+          EnvironmentName: 'catalog-demo',
+          TtlMinutes: '60',
+          ServiceImage: IMAGE,
+          ServicePort: '80',
+        },
         OldResourceProperties: { EnvironmentName: 'catalog-demo', TtlMinutes: '60' },
       }),
       'stream',

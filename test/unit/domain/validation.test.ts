@@ -278,7 +278,7 @@ describe('validateEnvironment with a service (the probe as its sidecar under /_d
     const result = await validateEnvironment(deps, ID);
 
     // Assess
-    expect(result).toEqual({ passed: true, failedChecks: [] });
+    expect(result).toEqual({ passed: true, failedChecks: [], secondsToReady: 600 });
     const checks = byName(registry.stored(ID).validation?.checks);
     expect(Object.keys(checks)).toHaveLength(12);
     expect(checks['service-http-ipv4']?.detail).toMatch(
