@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Lifecycle states. CREATING → VALIDATING → READY → DELETING → DELETED; any failure ends in FAILED. */
 export const ENVIRONMENT_STATUSES = ['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED', 'FAILED'] as const;

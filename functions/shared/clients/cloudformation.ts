@@ -1,0 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { clientConfig, lazyClient } from './client-options.js';
+
+export const cloudFormation = lazyClient(() => new CloudFormationClient(clientConfig('CLOUDFORMATION')));

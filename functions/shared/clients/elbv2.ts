@@ -1,0 +1,4 @@
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { clientConfig, lazyClient } from './client-options.js';
+
+export const elbv2 = lazyClient(() => new ElasticLoadBalancingV2Client(clientConfig('ELASTIC_LOAD_BALANCING_V2')));
