@@ -18,7 +18,10 @@ export function clientConfig(serviceEnvSuffix: string) {
   return { ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}), maxAttempts: 3 };
 }
 
-/** A client built once per container, on first use (traced by X-Ray). */
+/**
+ * A client built once per container, on first use (traced by X-Ray). Each call site marks it `@__PURE__`, so a
+ * bundle that imports a module but never calls its client drops the client.
+ */
 export function lazyClient<T extends object>(build: () => T): () => T {
   let client: T | undefined;
   return () => {

@@ -1,4 +1,4 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { clientConfig, lazyClient } from './client-options.js';
 
-export const ecs = lazyClient(() => new ECSClient(clientConfig('ECS')));
+export const ecs = /* @__PURE__ */ lazyClient(() => new ECSClient(clientConfig('ECS')));

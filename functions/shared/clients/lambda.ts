@@ -1,4 +1,4 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { clientConfig, lazyClient } from './client-options.js';
 
-export const lambda = lazyClient(() => new LambdaClient(clientConfig('LAMBDA')));
+export const lambda = /* @__PURE__ */ lazyClient(() => new LambdaClient(clientConfig('LAMBDA')));
