@@ -36,7 +36,7 @@ const CLIENTS: Record<string, readonly string[]> = {
   'functions/workflow/ipv6-prober.ts': [],
   'functions/workflow/record-failure.ts': ['dynamodb'],
   'functions/workflow/start-teardown.ts': ['cloudformation', 'dynamodb', 'scheduler', 'service-catalog'],
-  'functions/workflow/sweeper.ts': ['cloudformation', 'dynamodb', 'scheduler', 'sfn'],
+  'functions/workflow/sweeper.ts': ['cloudformation', 'dynamodb', 'scheduler', 'service-catalog', 'sfn'],
   'functions/workflow/validate-environment.ts': ['dynamodb', 'ec2', 'ecs', 'elastic-load-balancing-v2', 'lambda'],
 };
 
