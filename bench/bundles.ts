@@ -1,19 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
-import { HANDLER_ENTRY_METADATA, HOUSE_BUNDLING } from '../control-plane/constructs/house-function.js';
+import type { Metafile } from 'esbuild';
+import { HANDLER_ENTRY_METADATA } from '../control-plane/constructs/house-function.js';
+import { bundleFunction } from '../control-plane/lambda-bundle.js';
 import type { ControlPlaneTemplate } from '../local/control-plane-template.js';
-import { REPO_ROOT } from '../local/lambda-runtime.js';
 import { percentile } from './stats.js';
 
 /**
- * The Lambda bundles as deployed: each function's entry built with the house function's esbuild options
- * (HOUSE_BUNDLING) into a temporary folder; its minified size without the source map, what fills it (by
- * package), and its cold initialisation: a fresh `node` process importing the bundle (with the function's
- * environment, NODE_OPTIONS included), minus a bare `node` start, median of `runs`.
+ * The Lambda bundles as deployed: each function's entry built by control-plane/lambda-bundle.ts (the house
+ * function's build) into a temporary folder; its minified size without the source map, what fills it (by
+ * package), and its cold initialisation: in a fresh `node` process (this Node, the Lambda runtime's major) with
+ * the function's environment, the wall and CPU time of importing the bundle, which builds the handler (median of
+ * `runs`). The same is measured with the source map linked and `--enable-source-maps`, the choice not taken.
  */
 export interface LambdaFunctionInfo {
   readonly entry: string;
@@ -57,16 +58,25 @@ export function bytesByPackage(metafile: Metafile): Record<string, number> {
   return totals;
 }
 
+export interface ColdInit {
+  /** Median wall time of the import, ms; NaN if it failed. */
+  readonly ms: number;
+  /** Median CPU time (user + system) of the import, ms: steadier than wall time on a loaded machine. */
+  readonly cpuMs: number;
+  readonly runsMs: readonly number[];
+  readonly error?: string;
+}
+
 export interface BundleResult {
   readonly entry: string;
   readonly bytes: number;
   readonly sourceMapBytes: number;
   /** Largest contributors, bytes. */
   readonly topPackages: readonly { name: string; bytes: number }[];
-  /** Median cold initialisation (import in a fresh process minus a bare start), ms; NaN if the import failed. */
-  readonly coldInitMs: number;
-  readonly coldInitRunsMs: readonly number[];
-  readonly importError?: string;
+  /** As deployed: source map not loaded. */
+  readonly coldInit: ColdInit;
+  /** With the map linked and `--enable-source-maps`. */
+  readonly coldInitWithSourceMaps: ColdInit;
 }
 
 export interface BundleVariant {
@@ -75,84 +85,74 @@ export interface BundleVariant {
   readonly external: readonly string[];
 }
 
-function timeNode(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): { ms: number; status: number | null; stderr: string } {
-  const started = performance.now();
-  const run = spawnSync(process.execPath, args, { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  return { ms: performance.now() - started, status: run.status, stderr: run.stderr ?? '' };
+/** Imports `file` in a fresh process and prints how long that took (wall and CPU), or exits non-zero. */
+const IMPORT_PROBE = `
+const [file] = process.argv.slice(1);
+const wall = performance.now();
+const cpu = process.cpuUsage();
+const m = await import(file);
+if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); }
+const used = process.cpuUsage(cpu);
+console.log(JSON.stringify({ ms: performance.now() - wall, cpuMs: (used.user + used.system) / 1000 }));
+`;
+
+function measureColdInit(file: string, env: NodeJS.ProcessEnv, runs: number, nodeArgs: readonly string[]): ColdInit {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const run = spawnSync(
+      process.execPath,
+      [...nodeArgs, '--input-type=module', '-e', IMPORT_PROBE, pathToFileURL(file).href],
+      { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (run.status !== 0) {
+      const error = (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+      return { ms: Number.NaN, cpuMs: Number.NaN, runsMs: wall, error };
+    }
+    const sample = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { ms: number; cpuMs: number };
+    wall.push(sample.ms);
+    cpu.push(sample.cpuMs);
+  }
+  return { ms: percentile(wall, 50), cpuMs: percentile(cpu, 50), runsMs: wall };
 }
 
-/** Median wall time of a bare `node -e ""`, ms. */
-export function bareNodeStartMs(runs: number): number {
-  return percentile(
-    Array.from({ length: runs }, () => timeNode(['-e', ''], {}).ms),
-    50,
-  );
+/** A copy of the bundle that links its source map (what `--enable-source-maps` would read). */
+function withLinkedSourceMap(outfile: string): string {
+  const linked = outfile.replace(/\.mjs$/, '.linked.mjs');
+  copyFileSync(outfile, linked);
+  appendFileSync(linked, `\n//# sourceMappingURL=${path.basename(outfile)}.map\n`);
+  return linked;
 }
 
+/** One function's bundle as deployed (control-plane/lambda-bundle.ts), with its size and its source map's. */
 export async function buildBundle(entry: string, outDir: string, extraExternal: readonly string[] = []) {
-  const outfile = path.join(outDir, 'index.mjs');
-  const result = await build({
-    entryPoints: [path.join(REPO_ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    format: HOUSE_BUNDLING.format === 'esm' ? 'esm' : 'cjs',
-    target: HOUSE_BUNDLING.target,
-    mainFields: HOUSE_BUNDLING.mainFields,
-    minify: HOUSE_BUNDLING.minify,
-    sourcemap: HOUSE_BUNDLING.sourceMap,
-    banner: { js: HOUSE_BUNDLING.banner },
-    external: [...HOUSE_BUNDLING.externalModules, ...extraExternal],
-    outfile,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const mapFile = `${outfile}.map`;
-  return {
-    outfile,
-    bytes: statSync(outfile).size,
-    sourceMapBytes: HOUSE_BUNDLING.sourceMap ? statSync(mapFile).size : 0,
-    metafile: result.metafile,
-  };
+  const { outfile, metafile } = await bundleFunction(entry, outDir, { external: extraExternal });
+  return { outfile, bytes: statSync(outfile).size, sourceMapBytes: statSync(`${outfile}.map`).size, metafile };
 }
 
 export async function measureBundles(
   functions: readonly LambdaFunctionInfo[],
-  options: { runs: number; bareStartMs: number; onBundle?: (result: BundleResult) => void },
+  options: { runs: number; runsWithSourceMaps: number; onBundle?: (result: BundleResult) => void },
 ): Promise<BundleResult[]> {
   const root = mkdtempSync(path.join(tmpdir(), 'dsenv-bench-bundles-'));
   const results: BundleResult[] = [];
   try {
     for (const [index, fn] of functions.entries()) {
-      const outDir = path.join(root, String(index));
-      const bundle = await buildBundle(fn.entry, outDir);
-      const packages = Object.entries(bytesByPackage(bundle.metafile))
+      const bundle = await buildBundle(fn.entry, path.join(root, String(index)));
+      const topPackages = Object.entries(bytesByPackage(bundle.metafile))
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
         .map(([name, bytes]) => ({ name, bytes }));
-      const url = pathToFileURL(bundle.outfile).href;
-      const script = `import(${JSON.stringify(url)}).then((m) => { if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(3); } })`;
       const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...fn.environment };
-      const runs: number[] = [];
-      let importError: string | undefined;
-      for (let i = 0; i < options.runs; i += 1) {
-        const run = timeNode(['-e', script], env);
-        if (run.status !== 0) {
-          importError = run.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
-          break;
-        }
-        runs.push(run.ms - options.bareStartMs);
-      }
       const result: BundleResult = {
         entry: fn.entry,
         bytes: bundle.bytes,
         sourceMapBytes: bundle.sourceMapBytes,
-        topPackages: packages,
-        coldInitMs: importError ? Number.NaN : percentile(runs, 50),
-        coldInitRunsMs: runs,
-        ...(importError ? { importError } : {}),
+        topPackages,
+        coldInit: measureColdInit(bundle.outfile, env, options.runs, []),
+        coldInitWithSourceMaps: measureColdInit(withLinkedSourceMap(bundle.outfile), env, options.runsWithSourceMaps, [
+          '--enable-source-maps',
+        ]),
       };
       results.push(result);
       options.onBundle?.(result);

@@ -1,15 +1,23 @@
 import path from 'node:path';
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, DockerImage, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  type CfnFunction,
+  Code,
+  type IFunction,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/telemetry.js';
 import { REPO_ROOT } from '../config.js';
+import { BUNDLE_FILE, bundleFunctionSync } from '../lambda-bundle.js';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag-acknowledgements.js';
 
 /**
@@ -21,23 +29,24 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 /** CloudFormation metadata key naming the handler's entry file (relative to the repository root). */
 export const HANDLER_ENTRY_METADATA = 'dsenv:handler-entry';
 
-/** esbuild output is ESM; this banner gives bundled CommonJS dependencies a `require`. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __dsenvCreateRequire } from 'node:module'; const require = __dsenvCreateRequire(import.meta.url);";
-
-/** The esbuild options of every function (exported so that bench/ measures the bundles as deployed). */
-export const HOUSE_BUNDLING: Required<
-  Pick<BundlingOptions, 'format' | 'target' | 'mainFields' | 'minify' | 'sourceMap' | 'banner' | 'externalModules'>
-> = {
-  format: OutputFormat.ESM,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  banner: ESM_REQUIRE_BANNER,
-  // SDK v3 bundled: the deployed code runs the SDK version it was tested with.
-  externalModules: [],
-};
+/**
+ * The function's code: its entry bundled on this machine at synth time. The asset hash is the bundle's (a change
+ * anywhere in its import graph redeploys it; nothing else does). There is no Docker fallback.
+ */
+function houseCode(entry: string): Code {
+  return Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dsenv-bundles-locally'),
+      local: {
+        tryBundle(outputDir) {
+          bundleFunctionSync(entry, outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 export interface HouseFunctionProps {
   /** Handler entry file relative to the repository root, e.g. `functions/workflow/create-stack.ts` (export `handler`). */
@@ -83,8 +92,11 @@ export interface HouseFunctionProps {
  * The house Lambda function: every default of the control plane in one place (runtime, ARM, X-Ray,
  * a log group with retention, ESM bundling with the SDK bundled, Powertools settings), plus helpers
  * that set an environment variable and grant the matching permission in one call.
+ *
+ * The code is bundled by control-plane/lambda-bundle.ts (the same build `npm run bench` measures), not by
+ * `NodejsFunction`: that build needs an esbuild plugin, which `NodejsFunction` cannot take.
  */
-export class HouseFunction extends NodejsFunction {
+export class HouseFunction extends LambdaFunction {
   /** Entry file relative to the repository root. */
   readonly entryPath: string;
 
@@ -95,8 +107,8 @@ export class HouseFunction extends NodejsFunction {
       description: `Execution role of ${props.entry}`,
     });
     super(scope, id, {
-      entry: path.join(REPO_ROOT, props.entry),
-      handler: 'handler',
+      code: houseCode(props.entry),
+      handler: `${path.basename(BUNDLE_FILE, '.mjs')}.handler`,
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
@@ -109,18 +121,13 @@ export class HouseFunction extends NodejsFunction {
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups,
       ipv6AllowedForDualStack: props.ipv6AllowedForDualStack,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
         // The same values as the Powertools constructor arguments (which win): one name in logs, metrics and alarms.
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        // Stack traces point at the TypeScript sources (bundled with sourceMap).
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: { ...HOUSE_BUNDLING, forceDockerBundling: false },
     });
     this.entryPath = props.entry;
     logGroup.grantWrite(role);

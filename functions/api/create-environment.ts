@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEnvironment } from '../domain/environments.js';
 import { CreateEnvironmentBody, IdempotencyKey } from '../schemas/api.js';
-import { apiDeps } from '../shared/api-deps.js';
 import { httpHandler } from '../shared/http.js';
 import { runIdempotently } from '../shared/idempotency.js';
+import { lifecycleDeps } from '../shared/lifecycle-deps.js';
 
 /** POST /environments — 202 with the new environment (CREATING) and its Location. */
 const schemas = {
@@ -12,7 +12,7 @@ const schemas = {
 };
 
 export const handler = httpHandler(schemas, async ({ owner, body, headers }, context) => {
-  const deps = apiDeps();
+  const deps = lifecycleDeps();
   const key = headers['idempotency-key'];
   const create = () => createEnvironment(deps, { owner, body });
   const environment =

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listEnvironments } from '../domain/environments.js';
 import { apiDeps } from '../shared/api-deps.js';
 import { httpHandler } from '../shared/http.js';

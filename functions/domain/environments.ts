@@ -5,7 +5,7 @@ import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
 import type { ApiConfig } from '../shared/api-config.js';
-import type { Clock } from '../shared/clients.js';
+import type { Clock } from '../shared/clock.js';
 import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
 import { startWorkflow } from './executions.js';
 import {
@@ -46,7 +46,7 @@ export function toView(env: Environment): EnvironmentView {
   return view;
 }
 
-function timerDeps(deps: EnvironmentsDeps): ExpiryTimerDeps {
+function timerDeps(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): ExpiryTimerDeps {
   return {
     scheduler: deps.scheduler,
     scheduleGroup: deps.config.scheduleGroup,
@@ -56,15 +56,15 @@ function timerDeps(deps: EnvironmentsDeps): ExpiryTimerDeps {
 }
 
 /** Deleting a schedule needs only its address: a function that never creates one is not given the target. */
-function scheduleAddress(deps: EnvironmentsDeps): ScheduleAddress {
+function scheduleAddress(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): ScheduleAddress {
   return { scheduler: deps.scheduler, scheduleGroup: deps.config.scheduleGroup };
 }
 
-function workflowDeps(deps: EnvironmentsDeps) {
+function workflowDeps(deps: Pick<EnvironmentsDeps, 'sfn' | 'config' | 'clock'>) {
   return { sfn: deps.sfn, stateMachineArn: deps.config.stateMachineArn, clock: deps.clock };
 }
 
-function assertTtlInRange(deps: EnvironmentsDeps, ttlMinutes: number): void {
+function assertTtlInRange(deps: Pick<EnvironmentsDeps, 'config'>, ttlMinutes: number): void {
   const { minTtlMinutes, maxTtlMinutes } = deps.config;
   if (ttlMinutes < minTtlMinutes || ttlMinutes > maxTtlMinutes) {
     throw new InputValidationError(`ttlMinutes must be between ${minTtlMinutes} and ${maxTtlMinutes}`);
@@ -92,7 +92,11 @@ export async function listEnvironments(
 }
 
 /** Runs `undo` steps after a failure without hiding the original error. */
-async function undo(deps: EnvironmentsDeps, id: string, steps: Array<[string, () => Promise<void>]>): Promise<void> {
+async function undo(
+  deps: Pick<EnvironmentsDeps, 'logger'>,
+  id: string,
+  steps: Array<[string, () => Promise<void>]>,
+): Promise<void> {
   for (const [what, step] of steps) {
     try {
       await step();
@@ -103,7 +107,12 @@ async function undo(deps: EnvironmentsDeps, id: string, steps: Array<[string, ()
 }
 
 /** A lost conditional write, retried on fresh state: expected under concurrency, so one INFO line. */
-function logConflictRetry(deps: EnvironmentsDeps, environmentId: string, attempt: number, error: ConflictError): void {
+function logConflictRetry(
+  deps: Pick<EnvironmentsDeps, 'logger'>,
+  environmentId: string,
+  attempt: number,
+  error: ConflictError,
+): void {
   deps.logger.info('conflicting write; retrying on fresh state', {
     environmentId,
     attempt,
@@ -117,7 +126,7 @@ function logConflictRetry(deps: EnvironmentsDeps, environmentId: string, attempt
  * (its first task is quick), so on a version conflict re-read and retry while the status still allows it.
  */
 async function recordExecution(
-  deps: EnvironmentsDeps,
+  deps: Pick<EnvironmentsDeps, 'registry' | 'logger'>,
   env: Environment,
   executionArn: string,
   allowedFrom: readonly EnvironmentStatus[],
@@ -244,7 +253,7 @@ export async function createEnvironment(
  * `reason` is the teardown execution's (`deleted` for the API, `catalog-terminated` for a catalog termination).
  */
 export async function deleteEnvironment(
-  deps: EnvironmentsDeps,
+  deps: Omit<EnvironmentsDeps, 'ec2'>,
   owner: string,
   id: string,
   reason = 'deleted',
@@ -287,7 +296,7 @@ export async function deleteEnvironment(
  * schedule. Only environments that are still live can be extended (ConflictError otherwise).
  */
 export async function extendEnvironment(
-  deps: EnvironmentsDeps,
+  deps: Omit<EnvironmentsDeps, 'ec2' | 'sfn'>,
   owner: string,
   id: string,
   ttlMinutes: number,

@@ -1,6 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clients.js';
+import type { Clock } from '../shared/clock.js';
 import { translateAwsError } from './registry.js';
 
 export interface ExecutionDeps {

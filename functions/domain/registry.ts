@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_STATUSES, Environment, type EnvironmentStatus } from '../schemas/environment.js';
-import type { Clock } from '../shared/clients.js';
+import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, ThrottledError, TransientError } from '../shared/errors.js';
 
 export interface RegistryDeps {

@@ -7,7 +7,7 @@ import {
   type TeardownReceipt,
 } from '../schemas/environment.js';
 import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clients.js';
+import type { Clock } from '../shared/clock.js';
 import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { TAG_ENVIRONMENT_ID } from './provisioning.js';

@@ -1,6 +1,6 @@
 import type { Environment, Validation } from '../schemas/environment.js';
 import type { ValidateResult } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clients.js';
+import type { Clock } from '../shared/clock.js';
 import { type CheckDeps, type CheckSettings, runChecks } from './checks/index.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 

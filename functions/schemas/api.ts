@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENVIRONMENT_NAME_PATTERN } from './environment.js';
 import { IMAGE_REFERENCE_PATTERN, ServiceSpec } from './service.js';
 

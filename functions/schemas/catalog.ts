@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What CloudFormation sends a custom resource's Lambda, and what it expects back at `ResponseURL`

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ServiceSpec } from './service.js';
 
 /** Lifecycle states. CREATING → VALIDATING → READY → DELETING → DELETED; any failure ends in FAILED. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `service` object of POST /environments: the team's own container, run with the probe as its sidecar.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Inputs and outputs of the state machine and of its tasks. The state machine's own input is

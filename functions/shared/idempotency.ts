@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { dynamoDb } from './clients.js';
+import { dynamoDb } from './clients/dynamodb.js';
 import { ConflictError, IdempotencyKeyReusedError } from './errors.js';
 
 /** What one idempotent request is identified by: the caller, the Idempotency-Key header and the body it sent. */

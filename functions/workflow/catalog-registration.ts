@@ -1,7 +1,7 @@
 import { answerRegistrationEvent, type CatalogDeps } from '../domain/service-catalog.js';
 import { RegistrationEvent, type RegistrationResponse } from '../schemas/catalog.js';
-import { apiDeps } from '../shared/api-deps.js';
-import { cloudFormation } from '../shared/clients.js';
+import { cloudFormation } from '../shared/clients/cloudformation.js';
+import { lifecycleDeps } from '../shared/lifecycle-deps.js';
 import { taskHandler } from '../shared/task-handler.js';
 
 /**
@@ -10,9 +10,9 @@ import { taskHandler } from '../shared/task-handler.js';
  * event's ResponseURL as CloudFormation expects. The answer is always sent, FAILED with a reason on any error.
  */
 let deps: CatalogDeps | undefined;
-/** The API's dependencies (the same engine as `POST /environments`) plus CloudFormation for the stack's tags. */
+/** What `POST /environments` registers with (the same engine), plus CloudFormation for the stack's tags. */
 function catalogDeps(): CatalogDeps {
-  deps ??= { ...apiDeps(), cfn: cloudFormation() };
+  deps ??= { ...lifecycleDeps(), cfn: cloudFormation() };
   return deps;
 }
 

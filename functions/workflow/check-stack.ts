@@ -1,6 +1,6 @@
 import { checkStack } from '../domain/provisioning.js';
 import { CheckStackInput } from '../schemas/workflow.js';
-import { cloudFormation } from '../shared/clients.js';
+import { cloudFormation } from '../shared/clients/cloudformation.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 

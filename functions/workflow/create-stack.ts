@@ -1,6 +1,6 @@
 import { createStack } from '../domain/provisioning.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
-import { cloudFormation } from '../shared/clients.js';
+import { cloudFormation } from '../shared/clients/cloudformation.js';
 import { getNumberFromEnv, getStringFromEnv } from '../shared/env.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';

@@ -1,6 +1,8 @@
 import { finishTeardown } from '../domain/teardown.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
-import { cloudFormation, systemClock, tagging } from '../shared/clients.js';
+import { cloudFormation } from '../shared/clients/cloudformation.js';
+import { tagging } from '../shared/clients/tagging.js';
+import { systemClock } from '../shared/clock.js';
 import { recordFinishedTeardown } from '../shared/lifecycle-metrics.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';

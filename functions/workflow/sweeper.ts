@@ -1,9 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { startWorkflow } from '../domain/executions.js';
 import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.js';
 import { catalogProducts } from '../domain/service-catalog.js';
 import { sweep } from '../domain/sweeper.js';
-import { cloudFormation, scheduler, serviceCatalog, stepFunctions, systemClock } from '../shared/clients.js';
+import { cloudFormation } from '../shared/clients/cloudformation.js';
+import { scheduler } from '../shared/clients/scheduler.js';
+import { serviceCatalog } from '../shared/clients/service-catalog.js';
+import { stepFunctions } from '../shared/clients/step-functions.js';
+import { systemClock } from '../shared/clock.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
 import { recordSweep } from '../shared/lifecycle-metrics.js';
 import { logger } from '../shared/powertools.js';

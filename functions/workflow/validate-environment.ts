@@ -1,10 +1,14 @@
 import { validateEnvironment } from '../domain/validation.js';
 import { EnvironmentTaskInput } from '../schemas/workflow.js';
-import { ec2, ecs, elbv2, systemClock } from '../shared/clients.js';
+import { ec2 } from '../shared/clients/ec2.js';
+import { ecs } from '../shared/clients/ecs.js';
+import { elbv2 } from '../shared/clients/elbv2.js';
+import { systemClock } from '../shared/clock.js';
 import { getNumberFromEnv } from '../shared/env.js';
 import { recordValidation } from '../shared/lifecycle-metrics.js';
 import { taskHandler } from '../shared/task-handler.js';
-import { checkResolver, probers, registry } from './wiring.js';
+import { checkResolver, probers } from './check-wiring.js';
+import { registry } from './wiring.js';
 
 /** Validate: runs the checks (ten, twelve with a service), stores the evidence, READY when all passed → `ValidateResult`. */
 export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId }) => {

@@ -1,15 +1,13 @@
-import { Resolver } from 'node:dns/promises';
-import type { CheckDeps } from '../domain/checks/index.js';
-import { lambdaProber } from '../domain/checks/index.js';
-import { probeHttp } from '../domain/http-probe.js';
 import { Registry } from '../domain/registry.js';
-import { documentClient, lambda, systemClock } from '../shared/clients.js';
+import { documentClient } from '../shared/clients/dynamodb.js';
+import { systemClock } from '../shared/clock.js';
 import { correlate } from '../shared/correlation.js';
-import { getOptionalStringFromEnv, getStringFromEnv } from '../shared/env.js';
+import { getStringFromEnv } from '../shared/env.js';
 
 /**
- * What the workflow handlers share: the registry and the name resolution of the checks, built once per process
- * from the function's environment (docs/design.md, "Configuration").
+ * The registry the workflow handlers share, built once per container from TABLE_NAME (docs/design.md,
+ * "Configuration"). The checks' name resolution and probers are in check-wiring.ts, apart, so that the IPv6
+ * prober's bundle carries no DynamoDB client.
  */
 const registryDeps = () => ({
   documentClient: documentClient(),
@@ -37,19 +35,4 @@ let sweeperRegistryInstance: Registry | undefined;
 export function sweeperRegistry(): Registry {
   sweeperRegistryInstance ??= new Registry(registryDeps());
   return sweeperRegistryInstance;
-}
-
-/** A resolver for DNS_SERVERS (`host:port` list, local mode) or the system's servers. */
-export function checkResolver(): Resolver {
-  const resolver = new Resolver({ timeout: 2_000, tries: 2 });
-  const servers = getOptionalStringFromEnv('DNS_SERVERS');
-  if (servers !== undefined) resolver.setServers(servers.split(',').map((s) => s.trim()));
-  return resolver;
-}
-
-/** IPv4 probes run in-process; IPv6 probes go through IPV6_PROBER_FUNCTION when set (no IPv6 egress outside a VPC). */
-export function probers(resolver: Resolver): Pick<CheckDeps, 'probeIpv4' | 'probeIpv6'> {
-  const inProcess = (request: Parameters<typeof probeHttp>[0]) => probeHttp(request, { resolver });
-  const proberFunction = getOptionalStringFromEnv('IPV6_PROBER_FUNCTION');
-  return { probeIpv4: inProcess, probeIpv6: proberFunction ? lambdaProber(lambda(), proberFunction) : inProcess };
 }

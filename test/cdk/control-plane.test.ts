@@ -143,7 +143,7 @@ describe('Lambda functions', () => {
     };
     expect(envOf('functions/api/get-environment.ts')).toEqual(
       [
-        'NODE_OPTIONS',
+        // No NODE_OPTIONS: source maps stay out of the start-up path (docs/lambda-bundles.md).
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',

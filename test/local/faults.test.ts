@@ -24,7 +24,7 @@ type Environment = ApiEnvironment & {
   teardown?: { remaining: string[]; attempts: number; stackStatus: string };
 };
 
-/** The SDK clients' `maxAttempts` (functions/shared/clients.ts): one more throttled call fails the task itself. */
+/** The SDK clients' `maxAttempts` (functions/shared/clients/client-options.ts): one more throttled call fails the task itself. */
 const SDK_ATTEMPTS = 3;
 
 describe('fault injection on local mode', () => {

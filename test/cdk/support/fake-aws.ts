@@ -68,7 +68,7 @@ const PROBE_ANSWER: ProbeResponse = {
 const notFound = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: {} });
 
 /**
- * Every SDK client of functions/shared/clients.ts mocked with aws-sdk-client-mock, answering like a healthy
+ * Every SDK client of functions/shared/clients/ mocked with aws-sdk-client-mock, answering like a healthy
  * account: a registry table held in memory, stacks that exist and are CREATE_COMPLETE with the blueprint's
  * outputs, executions that start, schedules that exist. A scenario changes only what its path needs.
  */

@@ -44,7 +44,7 @@ interface Service {
   readonly context?: (operation: string, input: SentCommand['input']) => Readonly<Record<string, string>>;
 }
 
-/** Every client class of functions/shared/clients.ts. */
+/** Every client class of functions/shared/clients/. */
 export const SERVICES: Record<string, Service> = {
   DynamoDBDocumentClient: {
     prefix: 'dynamodb',

@@ -1,0 +1,127 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { REPO_ROOT } from './config.js';
+
+/** The file every function's code asset holds (its handler is `index.handler`). */
+export const BUNDLE_FILE = 'index.mjs';
+
+/** What every function's bundle (minified, source map apart) should weigh at most, bytes (`npm run bench`). */
+export const BUNDLE_TARGET_BYTES = 400_000;
+
+/**
+ * What no bundle may grow past, bytes (test/cdk/lambda-bundles.test.ts): the largest bundle of today plus a small
+ * margin, so that a change that drags a client or a library into a function fails a test.
+ */
+export const BUNDLE_CEILING_BYTES = 760_000;
+
+/** What a function's cold initialisation (importing its bundle, which builds the handler) should take, ms. */
+export const COLD_INIT_TARGET_MS = 100;
+
+/** esbuild output is ESM; this banner gives bundled CommonJS dependencies a `require`. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __dsenvCreateRequire } from 'node:module'; const require = __dsenvCreateRequire(import.meta.url);";
+
+/**
+ * The SDK's generated schemas (`@aws-sdk/client-* /dist-es/schemas/schemas_0.js`) write trait keys as computed
+ * properties (`{ [_xN]: _Fil }`, `_xN` a string constant of the same file). esbuild must assume a computed key may
+ * run code, so it keeps every schema of the service: 550 kB of EC2 in a bundle that sends four EC2 commands
+ * (aws/aws-sdk-js-v3#7607; the code generator's fix, smithy-lang/smithy-typescript#1889, emits literal keys).
+ * This plugin makes the same change while bundling: a computed key naming one of the file's string constants
+ * becomes that string. Nothing else changes, so the schemas mean exactly what they meant.
+ */
+export const literalSchemaTraitKeys: Plugin = {
+  name: 'literal-schema-trait-keys',
+  setup(builder) {
+    const schemaFile = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+    builder.onLoad({ filter: schemaFile }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const strings = new Map<string, string>();
+      for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) {
+        if (name !== undefined && literal !== undefined) strings.set(name, literal);
+      }
+      const contents = source.replace(/\[(_\w+)\]:/g, (key, name: string) => {
+        const literal = strings.get(name);
+        return literal === undefined ? key : `${literal}:`;
+      });
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * The esbuild options of every function: one ESM file for the function's Node major, minified and tree-shaken,
+ * the AWS SDK bundled (the deployed code runs the SDK version it was tested with), a source map written beside
+ * it but not loaded at start-up (docs/lambda-bundles.md).
+ */
+export const HOUSE_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  treeShaking: true,
+  sourcemap: 'external',
+  sourcesContent: false,
+  legalComments: 'none',
+  banner: { js: ESM_REQUIRE_BANNER },
+  plugins: [literalSchemaTraitKeys],
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
+export interface FunctionBundle {
+  readonly outfile: string;
+  readonly metafile: Metafile;
+}
+
+/** Builds one function's entry (relative to the repository root) into `outDir/index.mjs` (+ `.map`). */
+export async function bundleFunction(
+  entry: string,
+  outDir: string,
+  options: { external?: readonly string[] } = {},
+): Promise<FunctionBundle> {
+  const outfile = path.join(outDir, BUNDLE_FILE);
+  const result = await build({
+    ...HOUSE_ESBUILD_OPTIONS,
+    entryPoints: [path.join(REPO_ROOT, entry)],
+    external: [...(options.external ?? [])],
+    outfile,
+    metafile: true,
+  });
+  return { outfile, metafile: result.metafile };
+}
+
+/**
+ * Where the source map of `entry` is kept when the function is synthesized: beside the cloud assembly's assets,
+ * outside the function's code (it is not deployed, so it costs no download and no parsing at start-up).
+ */
+export function sourceMapPathFor(assetOutputDir: string, entry: string): string {
+  return path.join(path.dirname(assetOutputDir), 'source-maps', `${entry.replace(/[\\/]/g, '__')}.map`);
+}
+
+/**
+ * The same build, synchronously, for CDK's local bundling (esbuild plugins need its asynchronous API, so it runs
+ * this module in a child process of the same Node); the source map is moved out of the asset.
+ */
+export function bundleFunctionSync(entry: string, outDir: string): void {
+  const script = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, entry, outDir, sourceMapPathFor(outDir, entry)], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  if (run.status !== 0) throw new Error(`bundling ${entry} failed: ${run.stderr || run.error?.message}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [entry, outDir, sourceMap] = process.argv.slice(2);
+  if (entry === undefined || outDir === undefined) throw new Error('usage: lambda-bundle.ts <entry> <outDir> [map]');
+  const { outfile } = await bundleFunction(entry, outDir);
+  if (sourceMap !== undefined) {
+    await mkdir(path.dirname(sourceMap), { recursive: true });
+    await rename(`${outfile}.map`, sourceMap);
+  }
+}

@@ -1,0 +1,140 @@
+import '../unit/api/support/api-environment.js';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesByPackage, functionsOf } from '../../bench/bundles.js';
+import { HouseFunction } from '../../control-plane/constructs/house-function.js';
+import { BUNDLE_CEILING_BYTES, bundleFunction, type FunctionBundle } from '../../control-plane/lambda-bundle.js';
+import { handler as sourceGetHandler } from '../../functions/api/get-environment.js';
+import { synthesizeControlPlane } from '../../local/control-plane-template.js';
+import { apiEvent, lambdaContext } from '../unit/api/support/events.js';
+import { handler as sourceEc2RoundTrip } from './support/ec2-round-trip.js';
+
+/**
+ * The functions' bundles as deployed (control-plane/lambda-bundle.ts): each holds only the SDK clients its handler
+ * calls, none grows past the ceiling, and bundling changes no behaviour (validation messages, the SDK's schemas).
+ */
+
+/** The SDK clients each function calls, by entry: its bundle must hold these and no other. */
+const CLIENTS: Record<string, readonly string[]> = {
+  'functions/api/create-environment.ts': ['dynamodb', 'ec2', 'scheduler', 'sfn'],
+  'functions/api/delete-environment.ts': ['dynamodb', 'scheduler', 'sfn'],
+  'functions/api/get-environment.ts': ['dynamodb'],
+  'functions/api/list-environments.ts': ['dynamodb'],
+  'functions/api/update-environment.ts': ['dynamodb', 'scheduler'],
+  'functions/workflow/catalog-registration.ts': ['cloudformation', 'dynamodb', 'ec2', 'scheduler', 'sfn'],
+  'functions/workflow/check-stack.ts': ['cloudformation', 'dynamodb'],
+  'functions/workflow/create-stack.ts': ['cloudformation', 'dynamodb'],
+  'functions/workflow/finish-teardown.ts': ['cloudformation', 'dynamodb', 'resource-groups-tagging-api'],
+  'functions/workflow/ipv6-prober.ts': [],
+  'functions/workflow/record-failure.ts': ['dynamodb'],
+  'functions/workflow/start-teardown.ts': ['cloudformation', 'dynamodb', 'scheduler', 'service-catalog'],
+  'functions/workflow/sweeper.ts': ['cloudformation', 'dynamodb', 'scheduler', 'service-catalog', 'sfn'],
+  'functions/workflow/validate-environment.ts': ['dynamodb', 'ec2', 'ecs', 'elastic-load-balancing-v2', 'lambda'],
+};
+
+const clientsIn = (bundle: FunctionBundle) =>
+  Object.entries(bytesByPackage(bundle.metafile))
+    .filter(([name, bytes]) => name.startsWith('@aws-sdk/client-') && bytes > 0)
+    .map(([name]) => name.slice('@aws-sdk/client-'.length))
+    .sort();
+
+const root = mkdtempSync(path.join(tmpdir(), 'dsenv-bundles-test-'));
+const bundles = new Map<string, FunctionBundle>();
+const build = async (entry: string) => {
+  const built = bundles.get(entry) ?? (await bundleFunction(entry, path.join(root, String(bundles.size))));
+  bundles.set(entry, built);
+  return built;
+};
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the Lambda bundles', () => {
+  const entries = functionsOf(synthesizeControlPlane().template).map((f) => f.entry);
+
+  it('covers every function of the control plane', () => {
+    expect(entries).toEqual(Object.keys(CLIENTS).sort());
+  });
+
+  it.each(Object.keys(CLIENTS))('%s holds only the clients it calls and stays under the ceiling', async (entry) => {
+    const bundle = await build(entry);
+    expect(clientsIn(bundle)).toEqual(CLIENTS[entry]);
+    expect(statSync(bundle.outfile).size).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
+  });
+
+  it('answers a bad input as the source handler does (validation survives minifying)', async () => {
+    const bundle = await build('functions/api/get-environment.ts');
+    const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as { handler: typeof sourceGetHandler };
+    const event = () => apiEvent({ method: 'GET', resource: '/environments/{id}', id: 'not-an-id' });
+    const bundled = (await handler(event(), lambdaContext)) as APIGatewayProxyResult;
+    const source = (await sourceGetHandler(event(), lambdaContext)) as APIGatewayProxyResult;
+    expect(bundled.statusCode).toBe(400);
+    expect(JSON.parse(bundled.body)).toEqual(JSON.parse(source.body));
+  });
+});
+
+describe('the SDK schemas with literal trait keys', () => {
+  const requests: string[] = [];
+  let server: Server;
+  let endpoint: string;
+  const answer =
+    '<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><vpcSet>' +
+    '<item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><ipv6CidrBlockAssociationSet><item>' +
+    '<associationId>a-1</associationId><ipv6CidrBlock>2600:1f18::/56</ipv6CidrBlock></item>' +
+    '</ipv6CidrBlockAssociationSet><tagSet><item><key>dsenv:environment-id</key><value>env-1</value></item>' +
+    '</tagSet></item></vpcSet></DescribeVpcsResponse>';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        requests.push(body);
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(answer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('send and parse an EC2 call exactly as the unbundled SDK does', async () => {
+    const bundle = await build('test/cdk/support/ec2-round-trip.ts');
+    const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as { handler: typeof sourceEc2RoundTrip };
+    const bundled = await handler(endpoint);
+    const source = await sourceEc2RoundTrip(endpoint);
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toBe(requests[1]);
+    expect(requests[0]).toContain('Filter.1.Value.1=dsenv%3Aenvironment-id');
+    expect(bundled).toEqual(source);
+    expect(bundled?.[0]?.Tags).toEqual([{ Key: 'dsenv:environment-id', Value: 'env-1' }]);
+    expect(bundled?.[0]?.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock).toBe('2600:1f18::/56');
+  });
+});
+
+describe('cdk synth', () => {
+  it('bundles a house function on this machine into index.mjs, its source map kept outside the asset', () => {
+    const outdir = path.join(root, 'cdk.out');
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'BundlingProbe');
+    new HouseFunction(stack, 'Probe', {
+      entry: 'functions/workflow/record-failure.ts',
+      description: 'bundling probe',
+      logRetention: RetentionDays.ONE_DAY,
+    });
+    app.synth();
+    const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    expect(readdirSync(path.join(outdir, assets[0] as string))).toEqual(['index.mjs']);
+    expect(existsSync(path.join(outdir, 'source-maps', 'functions__workflow__record-failure.ts.map'))).toBe(true);
+  });
+});
