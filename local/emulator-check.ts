@@ -35,8 +35,9 @@ async function askForPatches(endpoint: string, timeoutMs: number): Promise<unkno
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw new EmulatorCheckError(`no emulator answers at ${endpoint} (${cause}). ${HOW_TO_RUN}`);
+    const { cause } = error as { cause?: { code?: string; message?: string } };
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new EmulatorCheckError(`no emulator answers at ${endpoint} (${why}). ${HOW_TO_RUN}`);
   }
   const text = await res.text();
   try {

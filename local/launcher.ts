@@ -412,7 +412,8 @@ async function listenOn(server: Server, port: number, host: string): Promise<Dua
   };
 }
 
-async function main(): Promise<void> {
+/** `npm start`'s process: starts the local control plane, prints where everything is, stops on a signal. */
+export async function main(): Promise<void> {
   // Installed first: a signal during start-up stops what was started so far once start-up ends.
   let local: LocalControlPlane | undefined;
   let signalled = false;
@@ -466,12 +467,14 @@ export function readyMessage(local: LocalControlPlane, seconds: number): string 
   ].join('\n');
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Runs `main`; a failed start is one line (no stack for a bad emulator, the operator's to fix) and exit code 1. */
+export function runMain(): void {
   main().catch((error: unknown) => {
-    // A bad emulator is the operator's to fix: one line says what and how, without a stack.
     const detail =
       error instanceof EmulatorCheckError ? error.message : error instanceof Error ? error.stack : String(error);
     console.error(`[local] failed to start: ${detail}`);
     process.exit(1);
   });
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runMain();

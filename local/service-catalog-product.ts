@@ -55,7 +55,8 @@ export class CatalogError extends Error {
 
 /** The product template the control plane publishes, with the given parameter bounds. */
 export function productTemplate(rules: ProductParameterRules): ProductTemplate {
-  const app = new App();
+  // No validation plugins: the Catalog construct's synthesis reports on this template, not every `npm start`.
+  const app = new App({ builtinCloudFormationValidation: false });
   // As a ProductStack: no bootstrap-version parameter (an SSM parameter type the emulator cannot resolve).
   const stack = new Stack(app, 'Product', {
     synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),

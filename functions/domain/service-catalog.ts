@@ -212,6 +212,14 @@ export function terminateToken(environmentId: string): string {
 }
 
 /**
+ * The sweeper's token for a leftover product: new after each record of the product, so a termination that failed
+ * (the teardown's, or an earlier sweep's) is really tried again instead of answered with the failed record.
+ */
+export function sweepTerminateToken(environmentId: string, lastRecordId: string | undefined): string {
+  return `${environmentId}-sweep-${lastRecordId ?? 'none'}`;
+}
+
+/**
  * Terminates the provisioned product of a catalog environment, so the catalog shows nothing stale once the control
  * plane tears it down. A product already terminating (the catalog started it) or already gone is fine; throttling
  * and server errors become ThrottledError/TransientError (the state machine retries), anything else is thrown.
@@ -246,6 +254,8 @@ export interface ProvisionedProductSummary {
   status: string;
   /** The product's CloudFormation stack (`PhysicalId`). */
   stackId?: string;
+  /** Its latest record (launch, update or termination). */
+  lastRecordId?: string;
 }
 
 export interface CatalogProductsPort {
@@ -273,7 +283,12 @@ export function catalogProducts(serviceCatalog: Pick<ServiceCatalogClient, 'send
         );
         for (const p of page.ProvisionedProducts ?? []) {
           if (p.Id === undefined) continue;
-          found.push({ id: p.Id, status: p.Status ?? 'UNKNOWN', ...(p.PhysicalId ? { stackId: p.PhysicalId } : {}) });
+          found.push({
+            id: p.Id,
+            status: p.Status ?? 'UNKNOWN',
+            ...(p.PhysicalId ? { stackId: p.PhysicalId } : {}),
+            ...(p.LastRecordId ? { lastRecordId: p.LastRecordId } : {}),
+          });
         }
         token = page.NextPageToken || undefined;
       } while (token !== undefined);

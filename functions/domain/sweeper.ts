@@ -14,7 +14,7 @@ import {
   type CatalogProductsPort,
   catalogEnvironmentId,
   REGISTRATION_LOGICAL_ID,
-  terminateToken,
+  sweepTerminateToken,
 } from './service-catalog.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';
 
@@ -323,7 +323,7 @@ async function terminateLeftoverProducts(deps: SweeperDeps, catalog: CatalogProd
     if (environment?.provisionedProductId !== product.id || !FINAL_STATUSES.includes(environment.status)) continue;
     const stack = await describeStack(deps.cfn, product.stackId);
     const stackGone = stack === undefined || stack.StackStatus === 'DELETE_COMPLETE';
-    await catalog.terminate(product.id, terminateToken(environment.id), stackGone);
+    await catalog.terminate(product.id, sweepTerminateToken(environment.id, product.lastRecordId), stackGone);
     deps.logger.warn('leftover provisioned product terminated', {
       environmentId: environment.id,
       provisionedProductId: product.id,

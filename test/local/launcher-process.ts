@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../local/emulator-process.js';
 import { REPO_ROOT } from '../../local/lambda-runtime.js';
 
-/** A launcher started as `npm start` starts it (tsx local/launcher.ts), as its own process. */
+/** A launcher started as `npm start` starts it (tsx local/start.ts), as its own process. */
 export interface LaunchedProcess {
   readonly child: ChildProcess;
   readonly apiUrl: string;
@@ -19,7 +19,7 @@ export async function launchLauncher(
   emulator: RunningEmulator,
   options: { detached?: boolean; env?: Record<string, string> } = {},
 ): Promise<LaunchedProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'start.ts')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

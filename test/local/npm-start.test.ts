@@ -5,7 +5,7 @@ import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudfo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { emulatorFaults } from '../../local/emulator-faults.js';
-import { type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
+import { freePort, type RunningEmulator, startEmulator } from '../../local/emulator-process.js';
 import { REPO_ROOT } from '../../local/lambda-runtime.js';
 import { type LaunchedProcess, launchLauncher } from './launcher-process.js';
 import type { ApiEnvironment } from './local-api.js';
@@ -279,7 +279,7 @@ describe('npm start: the catalog through the real aws CLI, and a log an operator
 describe('npm start with an emulator that is not the project’s', () => {
   async function startFails(endpoint: string): Promise<{ code: number | null; output: string; ms: number }> {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'launcher.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'local', 'start.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, AWS_ENDPOINT_URL: endpoint, PORT: '0', NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -319,10 +319,11 @@ describe('npm start with an emulator that is not the project’s', () => {
   }, 60_000);
 
   it('exits non-zero within seconds when nothing answers at AWS_ENDPOINT_URL', async () => {
-    const { code, output, ms } = await startFails('http://127.0.0.1:9');
+    const port = await freePort();
+    const { code, output, ms } = await startFails(`http://127.0.0.1:${port}`);
 
     expect(code).not.toBe(0);
     expect(ms).toBeLessThan(15_000);
-    expect(output).toMatch(/no emulator answers at http:\/\/127\.0\.0\.1:9/);
+    expect(output).toContain(`no emulator answers at http://127.0.0.1:${port} (ECONNREFUSED)`);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeProvisionedProductCommand,
+  DescribeRecordCommand,
   ProvisionProductCommand,
   ScanProvisionedProductsCommand,
   ServiceCatalogClient,
@@ -145,6 +146,15 @@ describe('local mode: Service Catalog launches through the same engine', () => {
     expect(await stackStatus(environment.stackName)).toBe('CREATE_COMPLETE');
     const detail = await catalog.send(new DescribeProvisionedProductCommand({ Id: expiringProduct }));
     expect(detail.ProvisionedProductDetail?.Status).toBe('AVAILABLE');
+    // SDK v3 reads the records as the catalog writes them (timestamps, outputs).
+    const launchRecord = await catalog.send(
+      new DescribeRecordCommand({ Id: detail.ProvisionedProductDetail?.LastProvisioningRecordId }),
+    );
+    expect(launchRecord.RecordDetail).toMatchObject({ Status: 'SUCCEEDED', RecordType: 'PROVISION_PRODUCT' });
+    expect(launchRecord.RecordDetail?.CreatedTime).toBeInstanceOf(Date);
+    expect(launchRecord.RecordOutputs).toContainEqual(
+      expect.objectContaining({ OutputKey: 'EnvironmentId', OutputValue: environment.id }),
+    );
     const product = local.serviceCatalog.products().find((p) => p.id === expiringProduct);
     expect(product?.outputs.EnvironmentId).toBe(environment.id);
     const productStack = await cfn.send(new DescribeStacksCommand({ StackName: product?.stackId }));

@@ -74,7 +74,7 @@ describe('sweep: leftover provisioned products', () => {
   it('terminates the product of a DELETED catalog environment and reports it', async () => {
     const deleted = catalogEnvironment('pp-deleted0001', { status: 'DELETED' });
     const catalog = new FakeCatalog([
-      { id: 'pp-deleted0001', status: 'AVAILABLE', stackId: productStack('pp-deleted0001') },
+      { id: 'pp-deleted0001', status: 'AVAILABLE', stackId: productStack('pp-deleted0001'), lastRecordId: 'rec-2' },
     ]);
     const { deps, logger } = setup(catalog, deleted);
 
@@ -82,7 +82,7 @@ describe('sweep: leftover provisioned products', () => {
 
     expect(summary).toMatchObject({ leftoverProductsTerminated: 1, errors: 0 });
     expect(catalog.terminated).toEqual([
-      { id: 'pp-deleted0001', token: `${deleted.id}-terminate`, ignoreErrors: false },
+      { id: 'pp-deleted0001', token: `${deleted.id}-sweep-rec-2`, ignoreErrors: false },
     ]);
     expect(logger.lines).toContainEqual(
       expect.objectContaining({ level: 'warn', message: 'leftover provisioned product terminated' }),
@@ -100,7 +100,9 @@ describe('sweep: leftover provisioned products', () => {
     const summary = await sweep(deps);
 
     expect(summary.leftoverProductsTerminated).toBe(1);
-    expect(catalog.terminated).toEqual([{ id: 'pp-failed00001', token: `${failed.id}-terminate`, ignoreErrors: true }]);
+    expect(catalog.terminated).toEqual([
+      { id: 'pp-failed00001', token: `${failed.id}-sweep-none`, ignoreErrors: true },
+    ]);
   });
 
   it('leaves alone live environments’ products, products under change, failed launches and other products', async () => {
