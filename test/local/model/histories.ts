@@ -32,8 +32,16 @@ export interface HistoryOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Deletes every environment still live (as its owner) and waits until all are final; then the orphan check. */
-export async function settle(model: Model, real: Real, timeoutMs: number): Promise<void> {
+/**
+ * Deletes every environment still live (as its owner) and waits until all are final; then the orphan check, for
+ * what this history left (`baseline`: what was there before it, e.g. left by a failed history being shrunk).
+ */
+export async function settle(
+  model: Model,
+  real: Real,
+  timeoutMs: number,
+  baseline: ReadonlySet<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (model.pendingLaunches.length > 0 && Date.now() < deadline) {
     await checkView(model, real);
@@ -54,7 +62,7 @@ export async function settle(model: Model, real: Real, timeoutMs: number): Promi
     }
     await sleep(500);
   }
-  const orphans = await checkNoOrphans(real);
+  const orphans = (await checkNoOrphans(real)).filter((o) => !baseline.has(o));
   real.stats.orphans += orphans.length;
   if (orphans.length > 0) broken(real, `left behind: ${orphans.join('; ')}`);
 }
@@ -73,8 +81,9 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
       const model = new Model(history);
       const started = Date.now();
       try {
+        const baseline = new Set(await checkNoOrphans(real));
         await fc.asyncModelRun(() => ({ model, real }), commands);
-        await settle(model, real, options.settleMs ?? 180_000);
+        await settle(model, real, options.settleMs ?? 180_000, baseline);
       } finally {
         options.log?.(`history ${history}: ${String(commands)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
         await options.system.faults.clear().catch(() => undefined);
@@ -87,5 +96,7 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
     endOnFailure: false,
     plugins: [fc.interruptAfterTimeLimit(options.timeLimitMs)],
   });
-  return result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : undefined;
+  if (!result.failed) return undefined;
+  const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+  return `${fc.defaultReportMessage(result) ?? 'failed'}\nBroken: ${error}`;
 }
