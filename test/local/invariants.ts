@@ -32,7 +32,7 @@ const LIVE_STACK_STATUSES: StackStatus[] = [
 ];
 const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
 
-interface StoredEnvironment {
+export interface StoredEnvironment {
   id: string;
   status: string;
   expiresAt: string;
@@ -40,7 +40,7 @@ interface StoredEnvironment {
   teardown?: { remaining: string[]; deletedAt?: string };
 }
 
-async function registryRecords(emulatorUrl: string): Promise<StoredEnvironment[]> {
+export async function registryRecords(emulatorUrl: string): Promise<StoredEnvironment[]> {
   const dynamo = new DynamoDBClient(emulatorClientConfig(emulatorUrl));
   try {
     const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];

@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { runHistories } from '../local/model/histories.js';
+import { emptyStats, type HistoryStats } from '../local/model/lifecycle-model.js';
+import { LocalSystem } from '../local/model/system.js';
+
+/**
+ * `npm run chaos -- --ops 500 --seed S`: long random histories against the real local mode (the model-based test
+ * of test/local/random-histories.test.ts, with 1-minute TTLs and launcher restarts), then a summary: operations
+ * by kind, faults injected, final states, invariant breaks, orphans; and the seed and shrunk history of a failure.
+ */
+const { values } = parseArgs({
+  options: {
+    ops: { type: 'string', default: '500' },
+    seed: { type: 'string' },
+    'commands-per-history': { type: 'string', default: '60' },
+    'time-limit-minutes': { type: 'string', default: '14' },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+
+function table(title: string, counter: Record<string, number>): string {
+  const rows = Object.entries(counter).sort(([a], [b]) => a.localeCompare(b));
+  const total = rows.reduce((sum, [, n]) => sum + n, 0);
+  return [`${title} (${total})`, ...rows.map(([k, n]) => `  ${k.padEnd(28)} ${n}`)].join('\n');
+}
+
+function summary(stats: HistoryStats, seed: number, seconds: number): string {
+  return [
+    `chaos: seed ${seed}, ${stats.histories} histories in ${(seconds / 60).toFixed(1)} min`,
+    table('operations', stats.ops),
+    table('faults injected', stats.faults),
+    table('final states', stats.finals),
+    `launcher restarts             ${stats.restarts}`,
+    `invariant breaks              ${stats.breaks.length}`,
+    ...stats.breaks.slice(0, 10).map((b) => `  ${b}`),
+    `orphans                       ${stats.orphans}`,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const ops = Number(values.ops);
+  const perHistory = Number(values['commands-per-history']);
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+  const stats = emptyStats();
+  const started = Date.now();
+  console.log(`chaos: ${ops} operations, ${perHistory} per history, seed ${seed}; starting local mode…`);
+  const system = await LocalSystem.start();
+  let failure: string | undefined;
+  try {
+    failure = await runHistories({
+      system,
+      stats,
+      seed,
+      // Histories vary in length: run them until `ops` operations have run (or the time limit).
+      histories: ops,
+      opsTarget: ops,
+      commands: perHistory,
+      shortTtl: true,
+      restarts: true,
+      timeLimitMs: Number(values['time-limit-minutes']) * 60_000,
+      log: (line) => console.log(values.verbose ? line : line.replace(/: .*\(/, ' (')),
+    });
+  } finally {
+    await system.stop();
+  }
+  console.log(`\n${summary(stats, seed, (Date.now() - started) / 1000)}`);
+  if (failure) console.log(`\nFAILED — replay with --seed ${seed}\n${failure}`);
+  return failure ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
