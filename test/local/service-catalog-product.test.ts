@@ -43,13 +43,19 @@ describe('the local catalog’s product parameters', () => {
   });
 
   it('fills defaults and keeps previous values on an update unless a new one is given', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(template.Parameters ?? {}).flatMap(([key, spec]) =>
+        spec.Default === undefined ? [] : [[key, String(spec.Default)]],
+      ),
+    );
+    expect(defaults.TtlMinutes).toBe('240');
     expect(resolveParameters(template, [{ Key: 'EnvironmentName', Value: 'demo' }])).toEqual({
+      ...defaults,
       EnvironmentName: 'demo',
-      TtlMinutes: '240',
     });
-    const previous = { EnvironmentName: 'demo', TtlMinutes: '30' };
+    const previous = { ...defaults, EnvironmentName: 'demo', TtlMinutes: '30' };
     expect(resolveParameters(template, [{ Key: 'TtlMinutes', Value: '60' }], previous)).toEqual({
-      EnvironmentName: 'demo',
+      ...previous,
       TtlMinutes: '60',
     });
     expect(resolveParameters(template, [{ Key: 'TtlMinutes', Value: '5', UsePreviousValue: true }], previous)).toEqual(
