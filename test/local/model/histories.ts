@@ -32,6 +32,26 @@ export interface HistoryOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What an orphan line is about (an environment, a provisioned product), to tell old leftovers from new ones. */
+function orphanKey(line: string): string {
+  return /(env-[a-z0-9]{12}|pp-[a-z0-9]+)/.exec(line)?.[1] ?? line;
+}
+
+/** After a failed history: its environments are deleted (best effort), so that they do not fail later ones. */
+async function cleanUp(model: Model, real: Real, timeoutMs: number): Promise<void> {
+  for (const env of model.list((e) => e.final === undefined)) {
+    await real.system.request(env.owner, 'DELETE', `/environments/${env.id}`).catch(() => undefined);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const env of model.list((e) => e.final === undefined)) {
+    while (Date.now() < deadline) {
+      const res = await real.system.request(env.owner, 'GET', `/environments/${env.id}`).catch(() => undefined);
+      if (res === undefined || res.status !== 200 || ['DELETED', 'FAILED'].includes(String(res.body.status))) break;
+      await sleep(500);
+    }
+  }
+}
+
 /**
  * Deletes every environment still live (as its owner) and waits until all are final; then the orphan check, for
  * what this history left (`baseline`: what was there before it, e.g. left by a failed history being shrunk).
@@ -62,7 +82,7 @@ export async function settle(
     }
     await sleep(500);
   }
-  const orphans = (await checkNoOrphans(real)).filter((o) => !baseline.has(o));
+  const orphans = (await checkNoOrphans(real)).filter((o) => !baseline.has(orphanKey(o)));
   real.stats.orphans += orphans.length;
   if (orphans.length > 0) broken(real, `left behind: ${orphans.join('; ')}`);
 }
@@ -81,9 +101,12 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
       const model = new Model(history);
       const started = Date.now();
       try {
-        const baseline = new Set(await checkNoOrphans(real));
+        const baseline = new Set((await checkNoOrphans(real)).map(orphanKey));
         await fc.asyncModelRun(() => ({ model, real }), commands);
         await settle(model, real, options.settleMs ?? 180_000, baseline);
+      } catch (error) {
+        await cleanUp(model, real, 60_000);
+        throw error;
       } finally {
         options.log?.(`history ${history}: ${String(commands)} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
         await options.system.faults.clear().catch(() => undefined);

@@ -17,6 +17,9 @@ async function main(): Promise<void> {
       emulatorEndpoint: process.env.AWS_ENDPOINT_URL,
       logLevel: process.env.LOG_LEVEL ?? 'ERROR',
       config: MODEL_CONFIG,
+      // The sweeper is the backstop for what a crash leaves: it runs at start-up (resuming lost executions) but not
+      // periodically here, so that a leak of the lifecycle itself shows up as an orphan instead of being repaired.
+      sweepIntervalMs: 3_600_000,
     }),
   );
   const control = createServer((req, res) => {
