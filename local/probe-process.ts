@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { captureOutput, stopChild } from './child-process.js';
 import { freePort } from './emulator-process.js';
 import { REPO_ROOT } from './lambda-runtime.js';
 
@@ -86,15 +87,6 @@ async function healthy(port: number, basePath: string): Promise<boolean> {
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
-}
-
 export async function startProbeProcess(options: ProbeProcessOptions): Promise<ProbeProcess> {
   const port = options.port ?? (await freePort());
   const args = options.image ? [options.image.entry] : ['--import', 'tsx', PROBE_ENTRY];
@@ -115,20 +107,13 @@ export async function startProbeProcess(options: ProbeProcessOptions): Promise<P
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let tail = '';
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString();
-    tail = (tail + text).slice(-2000);
-    for (const line of text.split('\n')) if (line.trim() !== '') options.onOutput?.(line);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const tail = captureOutput(child, options.onOutput);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   while (!(await healthy(port, options.basePath ?? ''))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stopChild(child);
-      throw new Error(`probe did not become healthy on port ${port} (exit ${child.exitCode}): ${tail}`);
+      throw new Error(`probe did not become healthy on port ${port} (exit ${child.exitCode}): ${tail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { captureOutput, stopChild } from './child-process.js';
 import { isListening } from './loopback.js';
 
 /**
@@ -26,15 +27,6 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
-}
-
 async function listening(port: number): Promise<boolean> {
   const [v4, v6] = await Promise.all([isListening('127.0.0.1', port, 500), isListening('::1', port, 500)]);
   return v4 || v6;
@@ -49,25 +41,18 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.environment, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let tail = '';
   let spawnError: Error | undefined;
   child.on('error', (error) => {
     spawnError = error;
   });
-  const collect = (chunk: Buffer) => {
-    const text = chunk.toString();
-    tail = (tail + text).slice(-2000);
-    for (const line of text.split('\n')) if (line.trim() !== '') options.onOutput?.(line);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const tail = captureOutput(child, options.onOutput);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   while (!(await listening(options.port))) {
     if (spawnError || child.exitCode !== null || Date.now() > deadline) {
       await stopChild(child);
       const why = spawnError ? spawnError.message : `exit ${child.exitCode}`;
-      throw new Error(`service ${options.argv.join(' ')} did not listen on port ${options.port} (${why}): ${tail}`);
+      throw new Error(`service ${options.argv.join(' ')} did not listen on port ${options.port} (${why}): ${tail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
