@@ -1,4 +1,4 @@
-import { CfnParameter, type Stack } from 'aws-cdk-lib';
+import { CfnParameter, type Stack, Validations } from 'aws-cdk-lib';
 import {
   FARGATE_CPUS,
   HEALTH_PATH_PATTERN,
@@ -83,5 +83,9 @@ export function addServiceProductParameters(scope: Stack): Record<string, string
   });
   add('ContainerMemory', { type: 'Number', default: 512, minValue: 512, maxValue: 30720, description: 'MiB' });
   add('DesiredCount', { type: 'Number', default: 1, minValue: 1, maxValue: 4 });
+  Validations.of(scope).acknowledge({
+    id: 'CloudFormation-Validate::W2509',
+    reason: 'The ServiceSecret parameters name a variable and the ARN of a secret; no secret value passes through them.',
+  });
   return properties;
 }
