@@ -85,7 +85,8 @@ export function addServiceProductParameters(scope: Stack): Record<string, string
   add('DesiredCount', { type: 'Number', default: 1, minValue: 1, maxValue: 4 });
   Validations.of(scope).acknowledge({
     id: 'CloudFormation-Validate::W2509',
-    reason: 'The ServiceSecret parameters name a variable and the ARN of a secret; no secret value passes through them.',
+    reason:
+      'The ServiceSecret parameters name a variable and the ARN of a secret; no secret value passes through them.',
   });
   return properties;
 }
