@@ -97,3 +97,53 @@ describe('local load-balancer stand-in', () => {
     expect(await isListening('::1', other.port)).toBe(false);
   });
 });
+
+describe('local load-balancer stand-in with a service (the blueprint’s listener rules)', () => {
+  it('sends /_dsenv/* to the probe and the rest to the service over the family the client came in on', async () => {
+    // Prepare: a service listening on IPv4 loopback only, and the probe
+    const lb = await startLoadBalancerStandIn();
+    const service = await startBackend('service');
+    const probe = await startBackend('probe');
+    lb.register('svc.example', { servicePort: service.port, probe: { host: '127.0.0.1', port: probe.port } });
+    try {
+      // Act
+      const [v4Root, v6Root, v6Probe, v4Probe] = await Promise.all([
+        getJson(`http://127.0.0.1:${lb.port}/`, 'svc.example'),
+        getJson(`http://[::1]:${lb.port}/`, 'svc.example'),
+        getJson(`http://[::1]:${lb.port}/_dsenv/list-buckets`, 'svc.example'),
+        getJson(`http://127.0.0.1:${lb.port}/_dsenv/health`, 'svc.example'),
+      ]);
+
+      // Assess
+      expect(v4Root).toMatchObject({ status: 200, body: { name: 'service', path: '/' } });
+      expect(v6Root).toMatchObject({ status: 502, body: { error: { code: 'BadGateway' } } });
+      expect(v6Probe).toMatchObject({ status: 200, body: { name: 'probe', path: '/_dsenv/list-buckets' } });
+      expect(v4Probe.body).toMatchObject({ name: 'probe', path: '/_dsenv/health' });
+    } finally {
+      await lb.close();
+      service.server.close();
+      probe.server.close();
+    }
+  });
+
+  it('routes an environment port the same way (its local URLs)', async () => {
+    const service = await startBackend('service');
+    const probe = await startBackend('probe');
+    const port = await openEnvironmentPort({
+      servicePort: service.port,
+      probe: { host: '127.0.0.1', port: probe.port },
+    });
+    try {
+      const [root, sidecar] = await Promise.all([
+        getJson(`http://127.0.0.1:${port.port}/hello`),
+        getJson(`http://127.0.0.1:${port.port}/_dsenv/list-ec2`),
+      ]);
+      expect(root.body).toMatchObject({ name: 'service', path: '/hello' });
+      expect(sidecar.body).toMatchObject({ name: 'probe', path: '/_dsenv/list-ec2' });
+    } finally {
+      await port.close();
+      service.server.close();
+      probe.server.close();
+    }
+  });
+});
