@@ -15,7 +15,7 @@ import { AnyPrincipal, ArnPrincipal, Effect, PolicyDocument, PolicyStatement } f
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CreateEnvironmentBody, UpdateEnvironmentBody } from '../../functions/schemas/api.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import type { Expiry } from './expiry.js';
@@ -45,7 +45,7 @@ export interface EnvironmentsApiProps {
 }
 
 /** A Zod schema of functions/schemas/api.ts as the API Gateway model (JSON Schema draft 4). */
-function modelSchema(schema: z.ZodType, title: string): JsonSchema {
+function modelSchema(schema: z.ZodMiniType, title: string): JsonSchema {
   const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { target: 'draft-4' }) as Record<string, unknown>;
   return { ...(jsonSchema as JsonSchema), schema: JsonSchemaVersion.DRAFT4, title };
 }
@@ -144,7 +144,7 @@ export class EnvironmentsApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
-    const model = (modelId: string, schema: z.ZodType) =>
+    const model = (modelId: string, schema: z.ZodMiniType) =>
       this.api.addModel(modelId, {
         contentType: 'application/json',
         modelName: modelId,

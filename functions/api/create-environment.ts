@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createEnvironment } from '../domain/environments.js';
 import { CreateEnvironmentBody, IdempotencyKey } from '../schemas/api.js';
 import { httpHandler } from '../shared/http.js';
@@ -8,7 +8,7 @@ import { lifecycleDeps } from '../shared/lifecycle-deps.js';
 /** POST /environments — 202 with the new environment (CREATING) and its Location. */
 const schemas = {
   body: CreateEnvironmentBody,
-  headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+  headers: z.object({ 'idempotency-key': z.optional(IdempotencyKey) }),
 };
 
 export const handler = httpHandler(schemas, async ({ owner, body, headers }, context) => {

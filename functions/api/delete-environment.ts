@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { deleteEnvironment } from '../domain/environments.js';
 import { EnvironmentId } from '../schemas/api.js';
 import { apiDeps } from '../shared/api-deps.js';

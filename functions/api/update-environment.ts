@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { extendEnvironment } from '../domain/environments.js';
 import { EnvironmentId, UpdateEnvironmentBody } from '../schemas/api.js';
 import { apiDeps } from '../shared/api-deps.js';

@@ -1,35 +1,35 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ENVIRONMENT_NAME_PATTERN } from './environment.js';
 import { IMAGE_REFERENCE_PATTERN, ServiceSpec } from './service.js';
 
 /** Body of POST /environments. Unknown fields are rejected. TTL bounds are checked against configuration. */
 export const CreateEnvironmentBody = z.strictObject({
-  name: z.string().regex(ENVIRONMENT_NAME_PATTERN, 'name must match ^[a-z][a-z0-9-]{0,30}$'),
-  ttlMinutes: z.number().int().positive().optional(),
+  name: z.string().check(z.regex(ENVIRONMENT_NAME_PATTERN, 'name must match ^[a-z][a-z0-9-]{0,30}$')),
+  ttlMinutes: z.optional(z.number().check(z.int(), z.positive())),
   /** The probe's image (the whole environment without `service`, its sidecar with one). */
-  imageUri: z
-    .string()
-    .max(512)
-    .regex(IMAGE_REFERENCE_PATTERN, 'imageUri must be a container image reference')
-    .optional(),
+  imageUri: z.optional(
+    z
+      .string()
+      .check(z.maxLength(512), z.regex(IMAGE_REFERENCE_PATTERN, 'imageUri must be a container image reference')),
+  ),
   /** The team's own container (docs/bring-your-own-service.md). */
-  service: ServiceSpec.optional(),
+  service: z.optional(ServiceSpec),
 });
 export type CreateEnvironmentBody = z.infer<typeof CreateEnvironmentBody>;
 
 /** Body of PATCH /environments/{id}. */
 export const UpdateEnvironmentBody = z.strictObject({
-  ttlMinutes: z.number().int().positive(),
+  ttlMinutes: z.number().check(z.int(), z.positive()),
 });
 export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBody>;
 
 /** Path parameter {id}. */
-export const EnvironmentId = z.string().regex(/^env-[a-z0-9]{12}$/, 'unknown environment id');
+export const EnvironmentId = z.string().check(z.regex(/^env-[a-z0-9]{12}$/, 'unknown environment id'));
 
 /** Idempotency-Key header: printable, bounded. */
 export const IdempotencyKey = z
   .string()
-  .regex(/^[A-Za-z0-9._:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9._:-]');
+  .check(z.regex(/^[A-Za-z0-9._:-]{8,128}$/, 'Idempotency-Key must be 8–128 characters of [A-Za-z0-9._:-]'));
 
 /** Largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 8 * 1024;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * What CloudFormation sends a custom resource's Lambda, and what it expects back at `ResponseURL`
@@ -13,11 +13,11 @@ export const RegistrationProperties = z.looseObject({
 export type RegistrationProperties = z.infer<typeof RegistrationProperties>;
 
 const EventBase = {
-  ServiceToken: z.string().optional(),
+  ServiceToken: z.optional(z.string()),
   ResponseURL: z.url(),
-  StackId: z.string().min(1),
-  RequestId: z.string().min(1),
-  LogicalResourceId: z.string().min(1),
+  StackId: z.string().check(z.minLength(1)),
+  RequestId: z.string().check(z.minLength(1)),
+  LogicalResourceId: z.string().check(z.minLength(1)),
   ResourceType: z.string(),
 };
 

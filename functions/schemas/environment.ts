@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ServiceSpec } from './service.js';
 
 /** Lifecycle states. CREATING → VALIDATING → READY → DELETING → DELETED; any failure ends in FAILED. */
@@ -44,26 +44,26 @@ export type Validation = z.infer<typeof Validation>;
 
 /** What the blueprint's stack outputs become on the environment (plus local-mode URLs). */
 export const EnvironmentOutputs = z.object({
-  publicUri: z.string().optional(),
-  vpcId: z.string().optional(),
-  publicSubnetIds: z.array(z.string()).optional(),
-  privateSubnetIds: z.array(z.string()).optional(),
-  loadBalancerArn: z.string().optional(),
-  clusterName: z.string().optional(),
-  serviceName: z.string().optional(),
+  publicUri: z.optional(z.string()),
+  vpcId: z.optional(z.string()),
+  publicSubnetIds: z.optional(z.array(z.string())),
+  privateSubnetIds: z.optional(z.array(z.string())),
+  loadBalancerArn: z.optional(z.string()),
+  clusterName: z.optional(z.string()),
+  serviceName: z.optional(z.string()),
   /** Local mode only: URLs on the host at which the probe answers over IPv4 and IPv6. */
-  localUrls: z.array(z.string()).optional(),
+  localUrls: z.optional(z.array(z.string())),
 });
 export type EnvironmentOutputs = z.infer<typeof EnvironmentOutputs>;
 
 /** Evidence that teardown really removed everything. */
 export const TeardownReceipt = z.object({
   stackStatus: z.string(),
-  deletedAt: z.iso.datetime().optional(),
+  deletedAt: z.optional(z.iso.datetime()),
   checkedAt: z.iso.datetime(),
   /** ARNs still tagged with the environment id when last checked (empty when clean). */
   remaining: z.array(z.string()),
-  attempts: z.number().int().nonnegative(),
+  attempts: z.number().check(z.int(), z.nonnegative()),
 });
 export type TeardownReceipt = z.infer<typeof TeardownReceipt>;
 
@@ -72,28 +72,28 @@ export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 /** The record stored in the registry and (minus internal fields) returned by the API. */
 export const Environment = z.object({
   id: z.string(),
-  name: z.string().regex(ENVIRONMENT_NAME_PATTERN),
+  name: z.string().check(z.regex(ENVIRONMENT_NAME_PATTERN)),
   owner: z.string(),
   status: EnvironmentStatus,
   source: z.enum(['api', 'service-catalog']),
-  provisionedProductId: z.string().optional(),
+  provisionedProductId: z.optional(z.string()),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   stackName: z.string(),
-  stackId: z.string().optional(),
+  stackId: z.optional(z.string()),
   imageUri: z.string(),
   /** The team's own container, when the environment runs one (the probe is then its sidecar). */
-  service: ServiceSpec.optional(),
+  service: z.optional(ServiceSpec),
   blueprint: z.object({ name: z.string(), version: z.string() }),
   outputs: EnvironmentOutputs,
-  validation: Validation.optional(),
-  failureReason: z.string().optional(),
-  teardown: TeardownReceipt.optional(),
+  validation: z.optional(Validation),
+  failureReason: z.optional(z.string()),
+  teardown: z.optional(TeardownReceipt),
   /** ARN of the execution currently driving this environment (provision or teardown). Internal. */
-  executionArn: z.string().optional(),
+  executionArn: z.optional(z.string()),
   /** Optimistic-lock counter; every write is conditional on it. Internal. */
-  version: z.number().int().nonnegative(),
+  version: z.number().check(z.int(), z.nonnegative()),
 });
 export type Environment = z.infer<typeof Environment>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The `service` object of POST /environments: the team's own container, run with the probe as its sidecar.
@@ -47,15 +47,15 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** Status codes an ALB health check may expect: "200", "200,204", "200-399" (200–499). */
 export const HTTP_CODES_PATTERN = /^[2-4]\d\d(-[2-4]\d\d)?(,[2-4]\d\d(-[2-4]\d\d)?)*$/;
 
-const variableName = z
-  .string()
-  .regex(VARIABLE_NAME_PATTERN, 'must be a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)')
-  .refine((name) => !RESERVED_NAME.test(name), 'is reserved (PORT, AWS_*, ECS_*, DSENV_* are set by the platform)');
+const variableName = z.string().check(
+  z.regex(VARIABLE_NAME_PATTERN, 'must be a variable name ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)'),
+  z.refine((name) => !RESERVED_NAME.test(name), 'is reserved (PORT, AWS_*, ECS_*, DSENV_* are set by the platform)'),
+);
 
-const plainValue = z
-  .string()
-  .max(SERVICE_LIMITS.valueLength)
-  .refine((v) => !CONTROL_CHARACTERS.test(v), 'must not contain control characters');
+const plainValue = z.string().check(
+  z.maxLength(SERVICE_LIMITS.valueLength),
+  z.refine((v) => !CONTROL_CHARACTERS.test(v), 'must not contain control characters'),
+);
 
 /** `"200-399"` → a predicate on status codes. */
 export function httpCodeMatcher(codes: string): (status: number) => boolean {
@@ -77,74 +77,93 @@ export const ServiceSpec = z
   .strictObject({
     image: z
       .string()
-      .max(512)
-      .regex(IMAGE_REFERENCE_PATTERN, 'service.image must be a container image reference (registry/repository:tag)'),
-    port: z
-      .number()
-      .int()
-      .min(1)
-      .max(65535)
-      .refine((p) => p !== PROBE_PORT, `service.port must not be ${PROBE_PORT}: the probe sidecar listens there`),
-    healthPath: z
-      .string()
-      .max(1024)
-      .regex(HEALTH_PATH_PATTERN, 'service.healthPath must be a path starting with /')
-      .refine((p) => !p.startsWith(PROBE_BASE_PATH), `service.healthPath must not be under ${PROBE_BASE_PATH}/`)
-      .default('/'),
-    healthyHttpCodes: z
-      .string()
-      .max(64)
-      .regex(HTTP_CODES_PATTERN, 'service.healthyHttpCodes must be codes or ranges of 200–499, e.g. "200" or "200-399"')
-      .refine(validCodes, 'service.healthyHttpCodes has a range that ends before it starts')
-      .default('200-399'),
-    command: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(SERVICE_LIMITS.argLength)
-          .refine(
-            (a) => !a.includes(',') && !CONTROL_CHARACTERS.test(a),
-            'must not contain commas or control characters',
+      .check(
+        z.maxLength(512),
+        z.regex(IMAGE_REFERENCE_PATTERN, 'service.image must be a container image reference (registry/repository:tag)'),
+      ),
+    port: z.number().check(
+      z.int(),
+      z.gte(1),
+      z.lte(65535),
+      z.refine((p) => p !== PROBE_PORT, `service.port must not be ${PROBE_PORT}: the probe sidecar listens there`),
+    ),
+    healthPath: z._default(
+      z.string().check(
+        z.maxLength(1024),
+        z.regex(HEALTH_PATH_PATTERN, 'service.healthPath must be a path starting with /'),
+        z.refine((p) => !p.startsWith(PROBE_BASE_PATH), `service.healthPath must not be under ${PROBE_BASE_PATH}/`),
+      ),
+      '/',
+    ),
+    healthyHttpCodes: z._default(
+      z
+        .string()
+        .check(
+          z.maxLength(64),
+          z.regex(
+            HTTP_CODES_PATTERN,
+            'service.healthyHttpCodes must be codes or ranges of 200–499, e.g. "200" or "200-399"',
           ),
-      )
-      .min(1)
-      .max(SERVICE_LIMITS.commandArgs)
-      .optional(),
-    environment: z
-      .record(variableName, plainValue)
-      .refine((vars) => Object.keys(vars).length <= SERVICE_LIMITS.environment, {
-        message: `service.environment must have at most ${SERVICE_LIMITS.environment} variables`,
-      })
-      .refine(
-        (vars) =>
-          Object.entries(vars).reduce((n, [k, v]) => n + k.length + v.length, 0) <= SERVICE_LIMITS.environmentTotal,
-        { message: `service.environment must be at most ${SERVICE_LIMITS.environmentTotal} characters in all` },
-      )
-      .optional(),
-    secrets: z
-      .record(
-        variableName,
-        z
-          .string()
-          .max(2048)
-          .regex(SECRET_ARN_PATTERN, 'must be the ARN of a Secrets Manager secret or an SSM parameter'),
-      )
-      .refine((s) => Object.keys(s).length <= SERVICE_LIMITS.secrets, {
-        message: `service.secrets must have at most ${SERVICE_LIMITS.secrets} entries`,
-      })
-      .optional(),
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(256),
-    memory: z.number().int().min(512).max(30720).default(512),
-    desiredCount: z.number().int().min(1).max(4).default(1),
+          z.refine(validCodes, 'service.healthyHttpCodes has a range that ends before it starts'),
+        ),
+      '200-399',
+    ),
+    command: z.optional(
+      z
+        .array(
+          z.string().check(
+            z.minLength(1),
+            z.maxLength(SERVICE_LIMITS.argLength),
+            z.refine(
+              (a) => !a.includes(',') && !CONTROL_CHARACTERS.test(a),
+              'must not contain commas or control characters',
+            ),
+          ),
+        )
+        .check(z.minLength(1), z.maxLength(SERVICE_LIMITS.commandArgs)),
+    ),
+    environment: z.optional(
+      z.record(variableName, plainValue).check(
+        z.refine((vars) => Object.keys(vars).length <= SERVICE_LIMITS.environment, {
+          message: `service.environment must have at most ${SERVICE_LIMITS.environment} variables`,
+        }),
+        z.refine(
+          (vars) =>
+            Object.entries(vars).reduce((n, [k, v]) => n + k.length + v.length, 0) <= SERVICE_LIMITS.environmentTotal,
+          { message: `service.environment must be at most ${SERVICE_LIMITS.environmentTotal} characters in all` },
+        ),
+      ),
+    ),
+    secrets: z.optional(
+      z
+        .record(
+          variableName,
+          z
+            .string()
+            .check(
+              z.maxLength(2048),
+              z.regex(SECRET_ARN_PATTERN, 'must be the ARN of a Secrets Manager secret or an SSM parameter'),
+            ),
+        )
+        .check(
+          z.refine((s) => Object.keys(s).length <= SERVICE_LIMITS.secrets, {
+            message: `service.secrets must have at most ${SERVICE_LIMITS.secrets} entries`,
+          }),
+        ),
+    ),
+    cpu: z._default(z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]), 256),
+    memory: z._default(z.number().check(z.int(), z.gte(512), z.lte(30720)), 512),
+    desiredCount: z._default(z.number().check(z.int(), z.gte(1), z.lte(4)), 1),
   })
-  .refine((s) => FARGATE_SIZES[s.cpu]?.includes(s.memory) === true, {
-    message: 'service.memory is not a valid Fargate size for service.cpu (e.g. cpu 256: memory 512, 1024 or 2048)',
-    path: ['memory'],
-  })
-  .refine((s) => !Object.keys(s.secrets ?? {}).some((name) => name in (s.environment ?? {})), {
-    message: 'service.secrets and service.environment must not name the same variable',
-    path: ['secrets'],
-  });
+  .check(
+    z.refine((s) => FARGATE_SIZES[s.cpu]?.includes(s.memory) === true, {
+      message: 'service.memory is not a valid Fargate size for service.cpu (e.g. cpu 256: memory 512, 1024 or 2048)',
+      path: ['memory'],
+    }),
+    z.refine((s) => !Object.keys(s.secrets ?? {}).some((name) => name in (s.environment ?? {})), {
+      message: 'service.secrets and service.environment must not name the same variable',
+      path: ['secrets'],
+    }),
+  );
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 export type ServiceSpecInput = z.input<typeof ServiceSpec>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Inputs and outputs of the state machine and of its tasks. The state machine's own input is
@@ -9,7 +9,7 @@ export const WorkflowInput = z.object({
   action: z.enum(['provision', 'teardown']),
   environmentId: z.string(),
   /** Why a workflow was started: `expired`, `deleted`, `sweeper`, `catalog-terminated`, `stack-vanished`. */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type WorkflowInput = z.infer<typeof WorkflowInput>;
 
@@ -29,7 +29,7 @@ export type CheckStackInput = z.infer<typeof CheckStackInput>;
 export const CheckStackResult = z.object({
   state: z.enum(['IN_PROGRESS', 'COMPLETE', 'FAILED']),
   stackStatus: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 export type CheckStackResult = z.infer<typeof CheckStackResult>;
 
@@ -37,25 +37,28 @@ export const ValidateResult = z.object({
   passed: z.boolean(),
   failedChecks: z.array(z.string()),
   /** Seconds from the create request to READY (set when every check passed). */
-  secondsToReady: z.number().nonnegative().optional(),
+  secondsToReady: z.optional(z.number().check(z.nonnegative())),
 });
 export type ValidateResult = z.infer<typeof ValidateResult>;
 
 /** The error a Catch put at `$.error`: Step Functions' `{Error, Cause}`. */
-export const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() });
+export const CaughtError = z.object({ Error: z.string(), Cause: z.optional(z.string()) });
 
 export const RecordFailureInput = z.object({
   environmentId: z.string(),
   /** Where the failure happened. */
   stage: z.enum(['create', 'validate', 'teardown']),
   /** A reason computed by a task (failed checks, stack events)… */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** …or the error a Catch caught. */
-  error: CaughtError.optional(),
+  error: z.optional(CaughtError),
 });
 export type RecordFailureInput = z.infer<typeof RecordFailureInput>;
 
-export const StartTeardownResult = z.object({ attempt: z.number().int().positive(), stackStatus: z.string() });
+export const StartTeardownResult = z.object({
+  attempt: z.number().check(z.int(), z.positive()),
+  stackStatus: z.string(),
+});
 export type StartTeardownResult = z.infer<typeof StartTeardownResult>;
 
 export const FinishTeardownResult = z.object({ status: z.enum(['DELETED', 'FAILED']) });
@@ -65,17 +68,17 @@ export type FinishTeardownResult = z.infer<typeof FinishTeardownResult>;
 export const ProbeRequest = z.object({
   url: z.url(),
   family: z.union([z.literal(4), z.literal(6)]),
-  timeoutMs: z.number().int().positive().max(30_000).default(5_000),
+  timeoutMs: z._default(z.number().check(z.int(), z.positive(), z.lte(30_000)), 5_000),
 });
 export type ProbeRequest = z.infer<typeof ProbeRequest>;
 
 export const ProbeResponse = z.object({
   ok: z.boolean(),
-  statusCode: z.number().int().optional(),
-  remoteAddress: z.string().optional(),
-  remoteFamily: z.string().optional(),
-  body: z.string().optional(),
-  error: z.string().optional(),
+  statusCode: z.optional(z.number().check(z.int())),
+  remoteAddress: z.optional(z.string()),
+  remoteFamily: z.optional(z.string()),
+  body: z.optional(z.string()),
+  error: z.optional(z.string()),
   elapsedMs: z.number(),
 });
 export type ProbeResponse = z.infer<typeof ProbeResponse>;

@@ -2,8 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type * as z from 'zod';
-import type { ZodType } from 'zod';
+import type * as z from 'zod/mini';
+import type { ZodMiniType as ZodType } from 'zod/mini';
 import { MAX_BODY_BYTES } from '../schemas/api.js';
 import { correlate } from './correlation.js';
 import {

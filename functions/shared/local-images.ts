@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Local mode only: the file that maps an image to the command standing for it (no container engine runs
@@ -8,14 +8,14 @@ import * as z from 'zod';
  */
 export const LocalImageCommand = z.strictObject({
   /** argv of the process that stands for the image's entrypoint; the request's `command` is appended. */
-  command: z.array(z.string().min(1)).min(1),
+  command: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** Working directory. @default the file's folder */
-  cwd: z.string().optional(),
+  cwd: z.optional(z.string()),
 });
 export type LocalImageCommand = z.infer<typeof LocalImageCommand>;
 
 export const LocalImageCommands = z.strictObject({
-  images: z.record(z.string().min(1), LocalImageCommand),
+  images: z.record(z.string().check(z.minLength(1)), LocalImageCommand),
 });
 export type LocalImageCommands = z.infer<typeof LocalImageCommands>;
 

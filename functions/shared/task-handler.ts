@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { correlate, taskCorrelation } from './correlation.js';
 import { getOptionalStringFromEnv } from './env.js';
 import { ControlPlaneError, InputValidationError, RETRYABLE_ERROR_NAMES, TransientError } from './errors.js';
@@ -56,7 +56,7 @@ export function toTaskError(error: unknown): unknown {
 }
 
 /** Parses a task's input with its schema; a mismatch is the caller's fault and is not retried. */
-export function parseTaskInput<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
+export function parseTaskInput<S extends z.ZodMiniType>(schema: S, event: unknown): z.infer<S> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
@@ -114,7 +114,7 @@ export function logTaskFailure(error: unknown): void {
  * Powertools logger context, tracing and metrics; the environment id and execution ARN of the input on every log
  * line and as trace annotations; Zod parsing of the input; errors re-thrown by `name`.
  */
-export function taskHandler<S extends z.ZodType, R>(
+export function taskHandler<S extends z.ZodMiniType, R>(
   schema: S,
   run: (input: z.infer<S>, context: Context) => Promise<R>,
 ) {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { startWorkflow } from '../domain/executions.js';
 import { createExpirySchedule, getExpirySchedule } from '../domain/expiry-timer.js';
 import { catalogProducts } from '../domain/service-catalog.js';
