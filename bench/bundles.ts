@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
+import { REPO_ROOT } from '../control-plane/config.js';
 import { HANDLER_ENTRY_METADATA } from '../control-plane/constructs/house-function.js';
 import { bundleFunction } from '../control-plane/lambda-bundle.js';
 import type { ControlPlaneTemplate } from '../local/control-plane-template.js';
@@ -163,18 +164,34 @@ export async function measureBundles(
   return results;
 }
 
-/** Sizes of every bundle built with extra externals (for the report's what-if: the runtime's own SDK). */
+/** A function built with extra externals: its size and its cold init with the externals loaded from node_modules. */
+export interface VariantResult {
+  readonly entry: string;
+  readonly bytes: number;
+  readonly coldInit: ColdInit;
+}
+
+/**
+ * Every bundle built with extra externals (the what-if of the runtime's own SDK): size and cold init. The bundle is
+ * written under the repository's node_modules/.cache, so the externals resolve to the installed packages, loaded
+ * unbundled as the runtime would load its own copy.
+ */
 export async function measureVariant(
   functions: readonly LambdaFunctionInfo[],
   variant: BundleVariant,
-): Promise<{ label: string; bytes: Record<string, number> }> {
-  const root = mkdtempSync(path.join(tmpdir(), 'dsenv-bench-variant-'));
+  runs: number,
+): Promise<{ label: string; results: VariantResult[] }> {
+  const cache = path.join(REPO_ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const root = mkdtempSync(path.join(cache, 'dsenv-bench-variant-'));
   try {
-    const bytes: Record<string, number> = {};
+    const results: VariantResult[] = [];
     for (const [index, fn] of functions.entries()) {
-      bytes[fn.entry] = (await buildBundle(fn.entry, path.join(root, String(index)), variant.external)).bytes;
+      const bundle = await buildBundle(fn.entry, path.join(root, String(index)), variant.external);
+      const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...fn.environment };
+      results.push({ entry: fn.entry, bytes: bundle.bytes, coldInit: measureColdInit(bundle.outfile, env, runs, []) });
     }
-    return { label: variant.label, bytes };
+    return { label: variant.label, results };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

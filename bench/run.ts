@@ -26,7 +26,7 @@ import { startEmulator } from '../local/emulator-process.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../local/launcher.js';
 import { measureApiLoad } from './api-load.js';
 import { loadPrices, modelBlueprintCost } from './blueprint-cost.js';
-import { type BundleResult, functionsOf, measureBundles, measureVariant } from './bundles.js';
+import { type BundleResult, functionsOf, measureBundles, measureVariant, type VariantResult } from './bundles.js';
 import { createConcurrently, deleteConcurrently } from './concurrency.js';
 import { startEmulatorTimingProxy } from './emulator-timing-proxy.js';
 import { type LifecycleSample, measureSequentialLifecycles, stateDurations, summarizeLifecycles } from './lifecycle.js';
@@ -525,10 +525,14 @@ async function main(): Promise<void> {
       runsWithSourceMaps: plan.coldInitRunsWithSourceMaps,
       onBundle: (b) => progress(`${b.entry}: ${fixed(b.bytes / 1000)} kB, cold init ${fixed(b.coldInit.ms)} ms`),
     });
-    const sdkFromRuntime = await measureVariant(functions, {
-      label: 'AWS SDK v3 from the Lambda runtime (@aws-sdk/*, @smithy/* external)',
-      external: ['@aws-sdk/*', '@smithy/*'],
-    });
+    const sdkFromRuntime = await measureVariant(
+      functions,
+      {
+        label: 'AWS SDK v3 from the Lambda runtime (@aws-sdk/*, @smithy/* external)',
+        external: ['@aws-sdk/*', '@smithy/*'],
+      },
+      plan.coldInitRunsWithSourceMaps,
+    );
     sampleLoad('after bundles');
     results.bundles = {
       options: 'control-plane/lambda-bundle.ts: esm, node24, minify, tree shaking, external source map not loaded',
@@ -681,7 +685,7 @@ async function apiSettled(
  */
 function bundleRows(
   deployed: readonly BundleResult[],
-  sdkFromRuntime: { bytes: Record<string, number> },
+  sdkFromRuntime: { results: readonly VariantResult[] },
   runs: number,
   command: string,
 ): Row[] {
@@ -711,7 +715,10 @@ function bundleRows(
   }
   const largest = deployed.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const slowest = deployed.reduce((a, b) => (!(b.coldInit.ms <= a.coldInit.ms) ? b : a));
-  const runtimeSdkLargest = Math.max(...Object.values(sdkFromRuntime.bytes));
+  const runtimeSdk = sdkFromRuntime.results;
+  const runtimeSdkLargest = Math.max(...runtimeSdk.map((v) => v.bytes));
+  const runtimeSdkSlowest = Math.max(...runtimeSdk.map((v) => v.coldInit.ms));
+  const runtimeSdkSlowestCpu = Math.max(...runtimeSdk.map((v) => v.coldInit.cpuMs));
   rows.push(
     row(
       'bundles',
@@ -732,6 +739,15 @@ function bundleRows(
       command,
     ),
     row('bundles', 'what-if: SDK from the runtime, largest bundle', kB(runtimeSdkLargest), 'kB', '', '', command),
+    row(
+      'bundles',
+      'what-if: SDK from the runtime, slowest cold init (SDK loaded unbundled)',
+      `${fixed(runtimeSdkSlowest)} (${fixed(runtimeSdkSlowestCpu)} CPU)`,
+      'ms',
+      '',
+      '',
+      command,
+    ),
   );
   return rows;
 }
