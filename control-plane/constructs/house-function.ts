@@ -38,6 +38,9 @@ function houseCode(entry: string): Code {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       image: DockerImage.fromRegistry('dsenv-bundles-locally'),
+      // Part of the asset's cache key (the local bundler itself is not): without it, every function would get
+      // the first function's bundle.
+      command: ['bundle', entry],
       local: {
         tryBundle(outputDir) {
           bundleFunctionSync(entry, outputDir);

@@ -122,19 +122,24 @@ describe('the SDK schemas with literal trait keys', () => {
 });
 
 describe('cdk synth', () => {
-  it('bundles a house function on this machine into index.mjs, its source map kept outside the asset', () => {
+  it('bundles each house function on this machine into its own index.mjs, source maps kept outside the assets', () => {
     const outdir = path.join(root, 'cdk.out');
     const app = new App({ outdir });
     const stack = new Stack(app, 'BundlingProbe');
-    new HouseFunction(stack, 'Probe', {
-      entry: 'functions/workflow/record-failure.ts',
-      description: 'bundling probe',
-      logRetention: RetentionDays.ONE_DAY,
-    });
+    const entries = ['functions/workflow/record-failure.ts', 'functions/workflow/ipv6-prober.ts'];
+    for (const [index, entry] of entries.entries()) {
+      new HouseFunction(stack, `Probe${index}`, { entry, description: 'probe', logRetention: RetentionDays.ONE_DAY });
+    }
     app.synth();
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    expect(readdirSync(path.join(outdir, assets[0] as string))).toEqual(['index.mjs']);
-    expect(existsSync(path.join(outdir, 'source-maps', 'functions__workflow__record-failure.ts.map'))).toBe(true);
+    expect(assets).toHaveLength(2);
+    const sizes = assets.map((asset) => {
+      expect(readdirSync(path.join(outdir, asset))).toEqual(['index.mjs']);
+      return statSync(path.join(outdir, asset, 'index.mjs')).size;
+    });
+    expect(new Set(sizes).size).toBe(2);
+    for (const entry of entries) {
+      expect(existsSync(path.join(outdir, 'source-maps', `${entry.replace(/\//g, '__')}.map`))).toBe(true);
+    }
   });
 });
