@@ -141,5 +141,5 @@ describe('cdk synth', () => {
     for (const entry of entries) {
       expect(existsSync(path.join(outdir, 'source-maps', `${entry.replace(/\//g, '__')}.map`))).toBe(true);
     }
-  });
+  }, 180_000); // two child-process builds: slow on a loaded machine
 });
