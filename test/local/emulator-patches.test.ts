@@ -2,6 +2,7 @@
 import {
   CloudFormationClient,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
@@ -657,6 +658,40 @@ const cases: GapCase[] = [
       expect(seen).toEqual({ created: 'CREATE_FAILED', listedAs: 'CREATE_FAILED', failedResources: 1 }),
     withoutPatch: (seen: object) =>
       expect(seen).toEqual({ created: 'ERROR', listedAs: 'CREATE_IN_PROGRESS', failedResources: 0 }),
+  },
+  {
+    patch: 'stack_request_tokens',
+    behaviour: 'each stack event carries the ClientRequestToken of the CreateStack or DeleteStack that caused it',
+    observe: async (endpoint) => {
+      const cfn = new CloudFormationClient(clientConfig(endpoint));
+      const name = `gap-${++counter}`;
+      const { StackId } = await cfn.send(
+        new CreateStackCommand({
+          StackName: name,
+          ClientRequestToken: `${name}-create-1`,
+          TemplateBody: JSON.stringify({ Resources: { Vpc: vpc } }),
+        }),
+      );
+      await cfn.send(new DeleteStackCommand({ StackName: StackId, ClientRequestToken: `${name}-delete-1` }));
+      const { StackEvents } = await cfn.send(new DescribeStackEventsCommand({ StackName: StackId }));
+      const byStatus = Object.fromEntries(
+        (StackEvents ?? [])
+          .filter((e) => e.LogicalResourceId === name)
+          .map((e) => [e.ResourceStatus, e.ClientRequestToken?.replace(name, '<stack>') ?? null]),
+      );
+      return byStatus;
+    },
+    onAws: (seen: object) =>
+      expect(seen).toEqual({
+        CREATE_IN_PROGRESS: '<stack>-create-1',
+        CREATE_COMPLETE: '<stack>-create-1',
+        DELETE_IN_PROGRESS: '<stack>-delete-1',
+        DELETE_COMPLETE: '<stack>-delete-1',
+      }),
+    withoutPatch: (seen: Record<string, unknown>) => {
+      expect(seen.CREATE_COMPLETE).toBeNull();
+      expect(seen.DELETE_COMPLETE).toBeNull();
+    },
   },
   {
     patch: 'tagging_api_coverage',

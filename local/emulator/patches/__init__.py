@@ -31,6 +31,7 @@ PATCHES = [  # module names, in application order
     "fault_injection",  # before complete_stack_delete and stack_create_failure: its errors go through them
     "complete_stack_delete",
     "stack_create_failure",
+    "stack_request_tokens",  # after complete_stack_delete: wraps the DeleteStack action it installs
     "tagging_api_coverage",
 ]
 
