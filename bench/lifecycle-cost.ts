@@ -37,8 +37,16 @@ export function countExecution(execution: CountedExecution): ExecutionCount {
 export interface LifecycleCount {
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
-  /** Of which: workflow tasks, API handlers (one per API request), the IPv6 prober (AWS only, one per validation). */
-  readonly lambdaInvocationsBy: { readonly tasks: number; readonly api: number; readonly ipv6Prober: number };
+  /**
+   * Of which: workflow tasks, API handlers (one per API request), the IPv6 prober (AWS only, one per validation),
+   * the stack-event function (one per stack-status event delivered).
+   */
+  readonly lambdaInvocationsBy: {
+    readonly tasks: number;
+    readonly api: number;
+    readonly ipv6Prober: number;
+    readonly stackEvents: number;
+  };
   readonly apiRequests: number;
   /** Estimated Lambda compute, GB-seconds. */
   readonly lambdaGbSeconds: number;
@@ -52,6 +60,8 @@ export interface LifecycleCountOptions {
   /** Lambda run time of the lifecycle (tasks and API handlers), ms, and the functions' memory, MB. */
   readonly lambdaMs: number;
   readonly memoryMb: number;
+  /** Stack-status events delivered to the stack-event function during the lifecycle. @default 0 */
+  readonly stackEvents?: number;
   /** Name of the validation task state. @default 'Validate' */
   readonly validateState?: string;
 }
@@ -67,10 +77,11 @@ export function countLifecycle(
   );
   const tasks = counts.reduce((sum, c) => sum + c.taskInvocations, 0);
   const ipv6Prober = validations * options.ipv6ProberPerValidation;
+  const stackEvents = options.stackEvents ?? 0;
   return {
     stateTransitions: counts.reduce((sum, c) => sum + c.stateTransitions, 0),
-    lambdaInvocations: tasks + options.apiRequests + ipv6Prober,
-    lambdaInvocationsBy: { tasks, api: options.apiRequests, ipv6Prober },
+    lambdaInvocations: tasks + options.apiRequests + ipv6Prober + stackEvents,
+    lambdaInvocationsBy: { tasks, api: options.apiRequests, ipv6Prober, stackEvents },
     apiRequests: options.apiRequests,
     lambdaGbSeconds: (options.lambdaMs / 1000) * (options.memoryMb / 1024),
   };

@@ -53,8 +53,11 @@ export const ControlPlaneConfig = z
     maxActivePerOwner: z.number().int().positive().default(3),
     /** Active environments the region (account) may hold at once. */
     regionCapacity: z.number().int().positive().default(5),
-    /** Seconds between two stack-status polls (the Wait states). */
-    pollSeconds: z.number().int().min(0).max(3600).default(15),
+    /**
+     * Seconds a stack wait sleeps without a stack event before it looks at the stack itself (the safety net for a
+     * late or lost event; above a typical create of 4–6 minutes, so it runs only when an event is late).
+     */
+    heartbeatSeconds: z.number().int().min(1).max(3600).default(480),
     stackTimeoutMinutes: minutes.max(720).default(30),
     maxTeardownAttempts: z.number().int().positive().max(10).default(3),
     /** An environment whose execution has not progressed for this long is repaired by the sweeper. */

@@ -46,7 +46,7 @@ export class ControlPlaneStack extends Stack {
       registry: this.registry,
       blueprints: this.blueprints,
       cloudFormationRole: this.cloudFormationRole.role,
-      pollSeconds: config.pollSeconds,
+      heartbeatSeconds: config.heartbeatSeconds,
       stackTimeoutMinutes: config.stackTimeoutMinutes,
       maxTeardownAttempts: config.maxTeardownAttempts,
       logRetention,

@@ -11,12 +11,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ControlPlaneConfigInput } from '../control-plane/config.js';
 import { REGISTRATION_ENTRY } from '../control-plane/constructs/catalog.js';
+import { stackNameFor } from '../functions/domain/ids.js';
 import { createApiGatewayAdapter } from './api-gateway-adapter.js';
 import { createControlPlaneResources, emulatorClientConfig, resolveReferences } from './control-plane-resources.js';
 import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
 import { startDnsStandIn } from './dns-stand-in.js';
 import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
 import { startEmulator } from './emulator-process.js';
+import { type EventBridgeStandIn, eventRulesFromTemplate, startEventBridgeStandIn } from './eventbridge-stand-in.js';
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
 import { concurrentInvocations, invoke, REPO_ROOT } from './lambda-runtime.js';
 import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
@@ -43,8 +45,13 @@ export interface LocalControlPlaneOptions {
   readonly host?: string;
   /** Port of the shared load-balancer listener (`LISTENER_PORT`). @default a free port */
   readonly listenerPort?: number;
-  /** Duration of the state machine's Wait states (stack polls). @default 300 */
+  /** How often the EventBridge stand-in looks at every stack for status changes. @default 1000 */
   readonly pollMs?: number;
+  /**
+   * How long a stack wait sleeps without a stack event before it looks at the stack (the callback tasks'
+   * heartbeat; only a lost event waits that long). @default 10000
+   */
+  readonly heartbeatMs?: number;
   /** Interval before a retried task. @default 300 */
   readonly retryIntervalMs?: number;
   /** How often due schedules are fired. @default 1000 */
@@ -62,7 +69,7 @@ export interface LocalControlPlaneOptions {
   /**
    * Deploy-time configuration (the cdk.json `dsenv` context) to synthesize with, over the local defaults,
    * e.g. `{ maxActivePerOwner: 50, regionCapacity: 60 }` for load tests.
-   * @default cdk.json's, with local TTL bounds and `pollSeconds` from `pollMs`
+   * @default cdk.json's, with local TTL bounds
    */
   readonly config?: Partial<ControlPlaneConfigInput>;
   /**
@@ -82,6 +89,8 @@ export interface LocalControlPlane {
   readonly dnsServer: string;
   /** The Step Functions stand-in (executions and their event logs, for tests and benchmarks). */
   readonly stepFunctions: StepFunctionsStandIn;
+  /** The EventBridge stand-in delivering the stacks' status events (and its fault switches, for tests). */
+  readonly stackEvents: EventBridgeStandIn;
   /** The Service Catalog stand-in (`AWS_ENDPOINT_URL_SERVICE_CATALOG`): its product and provisioned products. */
   readonly serviceCatalog: ServiceCatalogStandIn;
   /** Environments whose task (probe) is running. */
@@ -175,10 +184,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     );
 
     // The control plane as deployed: state machine, tables, function environment.
-    const pollMs = options.pollMs ?? 300;
     const synthesized = synthesizeControlPlane({
       ttl: { defaultMinutes: 240, minMinutes: 1, maxMinutes: 10080 },
-      pollSeconds: Math.max(1, Math.round(pollMs / 1000)),
       ...options.config,
     });
 
@@ -203,6 +210,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const stateMachineArn = referenced.STATE_MACHINE_ARN;
     if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
     let reconcileTasks: (environmentId: string | undefined) => Promise<void> = async () => undefined;
+    let observeStack: (environmentId: string) => void = () => undefined;
     const tasks = Object.fromEntries(
       Object.entries(synthesized.taskHandlers).map(([state, entry]) => [
         state,
@@ -213,8 +221,14 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       stateMachineArn,
       definition: synthesized.definition as unknown as StateMachineDefinition,
       tasks,
-      waitMs: pollMs,
       retryIntervalMs: options.retryIntervalMs ?? 300,
+      heartbeatMs: options.heartbeatMs ?? 10_000,
+      // CloudFormation's events come about a second after the fact; the emulator completes stacks at once, so look
+      // at the stack as soon as a task that started an operation returns (the sweep catches everything else).
+      afterTask: (_state, payload) => {
+        const environmentId = environmentIdOf(payload);
+        if (environmentId !== undefined) observeStack(environmentId);
+      },
       // On AWS a stack is CREATE_COMPLETE only once its service's tasks run (and DELETE_COMPLETE once they are
       // gone): let the task stand-in catch up with this environment's stack (only this one: 50 environments must
       // not wait for each other's tasks) before each step of the workflow. A stand-in failure is logged, not
@@ -234,7 +248,6 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       LISTENER_PORT: String(loadBalancer.port),
       DNS_SERVERS: dns.address,
       IPV6_PROBER_FUNCTION: undefined,
-      POLL_SECONDS: String(pollMs / 1000),
       AWS_ENDPOINT_URL: emulatorUrl,
       AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
       AWS_REGION: 'us-east-1',
@@ -281,6 +294,21 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       onError: (error) => log(`task stand-in: ${(error as Error).message}`),
     });
     cleanups.push(() => fargate.stop());
+
+    // CloudFormation's stack-status events, through the rules of the template to their targets.
+    const stackEvents = startEventBridgeStandIn({
+      cloudFormation,
+      rules: eventRulesFromTemplate(synthesized.template),
+      deliver: (entry, event) => invoke(entry, event),
+      intervalMs: options.pollMs ?? 1000,
+      onError: (error) => log(`event stand-in: ${(error as Error).message}`),
+    });
+    cleanups.push(() => stackEvents.stop());
+    observeStack = (environmentId) => {
+      stackEvents
+        .observe(stackNameFor(environmentId))
+        .catch((error: unknown) => log(`event stand-in: ${(error as Error).message}`));
+    };
     reconcileTasks = (environmentId) => fargate.reconcile(environmentId);
     environmentOfHost = (hostname) =>
       fargate.live().find((e) => e.publicUri.toLowerCase().replace(/\.$/, '') === hostname)?.environmentId;
@@ -369,6 +397,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       listenerPort: loadBalancer.port,
       dnsServer: dns.address,
       stepFunctions,
+      stackEvents,
       serviceCatalog,
       liveEnvironments: () =>
         fargate.live().map((e) => ({

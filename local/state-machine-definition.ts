@@ -66,6 +66,17 @@ function resolveIntrinsic(value: unknown, template: Template): string {
   throw new Error(`unsupported intrinsic in the definition: ${JSON.stringify(value)}`);
 }
 
+const INTRINSICS = new Set(['Ref', 'Fn::GetAtt', 'Fn::Join']);
+
+/** A template value (e.g. an EventBridge rule's pattern) with the intrinsics of `resolveIntrinsic` resolved. */
+export function resolveIntrinsics(value: unknown, template: Template): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, template));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && INTRINSICS.has(keys[0] as string)) return resolveIntrinsic(value, template);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveIntrinsics(v, template)]));
+}
+
 /**
  * Step Functions requires `{`, `}`, `'` and `\\` in intrinsic-function string literals to be escaped
  * with a backslash; aws-local-stepfunctions 3 does not unescape them. Rewrites such literals for it.

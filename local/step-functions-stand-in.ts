@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -7,9 +7,15 @@ import { closeServer } from './loopback.js';
 /**
  * Stand-in for AWS Step Functions (`AWS_ENDPOINT_URL_SFN`): an HTTP server speaking the service's JSON
  * protocol (StartExecution, DescribeExecution, ListExecutions, StopExecution, GetExecutionHistory,
- * DescribeStateMachine) that runs the synthesized definition with aws-local-stepfunctions, each Task bound
- * to a local function (the same handler module that runs in Lambda). Executions live in memory: a restart
- * forgets them, as a lost execution would be, and the sweeper repairs that.
+ * DescribeStateMachine, SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat) that runs the synthesized definition
+ * with aws-local-stepfunctions, each Task bound to a local function (the same handler module that runs in Lambda).
+ * Executions live in memory: a restart forgets them, as a lost execution would be, and the sweeper repairs that.
+ *
+ * Callback tasks (`….waitForTaskToken`), which aws-local-stepfunctions does not run: each entry of such a state
+ * gets a fresh task token (`$$.Task.Token`); the state's local function runs with it, and the state then waits
+ * for SendTaskSuccess (its output is the state's result) or SendTaskFailure (its error and cause), failing with
+ * `States.HeartbeatTimeout` when `HeartbeatSeconds` pass without a heartbeat. A token whose task is over answers
+ * `TaskTimedOut`, as on AWS.
  */
 
 /** A task's local implementation: receives the task's effective input, returns the Lambda's result. */
@@ -51,6 +57,10 @@ export interface StepFunctionsStandInOptions {
   readonly waitMs?: number;
   /** Interval before every retry, in ms. @default the definition's own (backoff and jitter) */
   readonly retryIntervalMs?: number;
+  /** Heartbeat timeout of every callback task, in ms. @default the definition's `HeartbeatSeconds` */
+  readonly heartbeatMs?: number;
+  /** Runs after each task's local function returned (a callback task then waits for its token). */
+  readonly afterTask?: (stateName: string, payload: unknown) => void;
   /**
    * Runs before each task invocation, with the payload the task is about to receive (local mode uses it to let
    * stand-ins catch up with that environment, see launcher). On AWS that catching up takes no time; here it does,
@@ -89,6 +99,99 @@ type JsonObject = Record<string, unknown>;
 type AnyState = { Type: string; Resource?: string; States?: Record<string, AnyState> } & JsonObject;
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+const CALLBACK_SUFFIX = '.waitForTaskToken';
+
+/** An error as Step Functions reports it: `name` is the Error, `message` the Cause. */
+function stepFunctionsError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
+}
+
+/** The callback tasks waiting for their token, and the tokens whose task is over. */
+class TaskTokens {
+  readonly #waiting = new Map<
+    string,
+    { executionArn: string; settle: (error: Error | undefined, output?: unknown) => void; heartbeat: () => void }
+  >();
+  readonly #closed = new Set<string>();
+  readonly #next = new Map<string, string>();
+
+  static #issue(): string {
+    return `AQ${randomBytes(96).toString('base64url')}`;
+  }
+
+  /** The token `$$.Task.Token` reads in the execution's current state (a new one once it is taken). */
+  current(executionArn: string): string {
+    let token = this.#next.get(executionArn);
+    if (token === undefined) {
+      token = TaskTokens.#issue();
+      this.#next.set(executionArn, token);
+    }
+    return token;
+  }
+
+  /** Takes the current token for a task attempt; resolves with SendTaskSuccess's output, rejects on failure. */
+  take(executionArn: string, heartbeatMs: number | undefined): { token: string; result: Promise<unknown> } {
+    const token = this.current(executionArn);
+    this.#next.delete(executionArn);
+    const result = new Promise<unknown>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const heartbeat = () => {
+        if (heartbeatMs === undefined) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const seconds = heartbeatMs / 1000;
+          settle(stepFunctionsError('States.HeartbeatTimeout', `no heartbeat or result within ${seconds} s`));
+        }, heartbeatMs);
+      };
+      const settle = (error: Error | undefined, output?: unknown) => {
+        clearTimeout(timer);
+        this.#waiting.delete(token);
+        this.#closed.add(token);
+        if (error) reject(error);
+        else resolve(output);
+      };
+      this.#waiting.set(token, { executionArn, settle, heartbeat });
+      heartbeat();
+    });
+    // An aborted execution no longer awaits its task; its closing must not be an unhandled rejection.
+    result.catch(() => undefined);
+    return { token, result };
+  }
+
+  /** SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. */
+  answer(token: unknown, answer: { output: unknown } | { error: Error } | 'heartbeat'): void {
+    const waiting = typeof token === 'string' ? this.#waiting.get(token) : undefined;
+    if (!waiting) {
+      if (typeof token !== 'string' || !token.startsWith('AQ') || token.length > 2048) {
+        throw new ServiceError('InvalidToken', 'Invalid Token');
+      }
+      if (this.#closed.has(token)) throw new ServiceError('TaskTimedOut', 'Task Timed Out');
+      throw new ServiceError('TaskDoesNotExist', 'Task Does Not Exist');
+    }
+    if (answer === 'heartbeat') waiting.heartbeat();
+    else if ('error' in answer) waiting.settle(answer.error);
+    else waiting.settle(undefined, answer.output);
+  }
+
+  /** Whether the token's task was answered (or timed out) already. */
+  answered(token: string): boolean {
+    return this.#closed.has(token);
+  }
+
+  /** Closes the task an attempt left open (its function failed) and everything of an ended execution. */
+  close(token: string): void {
+    this.#waiting.get(token)?.settle(stepFunctionsError('States.TaskFailed', 'closed'));
+  }
+
+  closeExecution(executionArn: string): void {
+    this.#next.delete(executionArn);
+    for (const waiting of this.#waiting.values()) {
+      if (waiting.executionArn === executionArn) waiting.settle(stepFunctionsError('States.Runtime', 'ended'));
+    }
+  }
+}
 
 /** Every state of the definition (including nested Parallel branches and Map processors), by name. */
 function allStates(definition: { States: Record<string, unknown> }): Map<string, AnyState> {
@@ -156,6 +259,7 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
   if (missing.length > 0) throw new Error(`no local implementation for task state(s): ${missing.join(', ')}`);
 
   const executions = new Map<string, ExecutionRecord>();
+  const tokens = new TaskTokens();
   const running = new Map<string, { abort: () => void; done: Promise<void> }>();
   let closing = false;
 
@@ -164,24 +268,44 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     for (const [name, state] of states) {
       const task = options.tasks[name];
       if (state.Type !== 'Task' || !task) continue;
-      const viaInvokeIntegration = state.Resource === LAMBDA_INVOKE;
+      const callback = state.Resource?.endsWith(CALLBACK_SUFFIX) ?? false;
+      const viaInvokeIntegration =
+        state.Resource === LAMBDA_INVOKE || state.Resource === LAMBDA_INVOKE + CALLBACK_SUFFIX;
+      const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
+      const heartbeatMs = options.heartbeatMs ?? (heartbeatSeconds === undefined ? undefined : heartbeatSeconds * 1000);
       handlers[name] = async (input: unknown) => {
         record.taskInvocations[name] = (record.taskInvocations[name] ?? 0) + 1;
         const payload = viaInvokeIntegration ? (input as JsonObject).Payload : input;
-        await options.beforeTask?.(name, payload);
+        // Taken before the function runs: it may answer its own token (SendTaskSuccess) before it returns.
+        const waiting = callback ? tokens.take(record.executionArn, heartbeatMs) : undefined;
         let result: unknown;
         try {
+          await options.beforeTask?.(name, payload);
           result = await task(payload);
         } catch (error) {
+          // A task its function answered before failing is over: the answer stands, as on AWS.
+          if (waiting && tokens.answered(waiting.token)) return waiting.result;
+          if (waiting) tokens.close(waiting.token);
           throw lambdaError(error);
         }
-        // `lambda:invoke` without payloadResponseOnly returns the Invoke response; a direct ARN returns the payload.
+        options.afterTask?.(name, payload);
+        // A callback task's result is SendTaskSuccess's output; `lambda:invoke` without payloadResponseOnly returns
+        // the Invoke response; a direct ARN returns the payload.
+        if (waiting) return waiting.result;
         return viaInvokeIntegration
           ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' }
           : (result ?? null);
       };
     }
     return handlers;
+  }
+
+  function parseOutput(output: unknown): unknown {
+    try {
+      return JSON.parse(String(output));
+    } catch {
+      throw new ServiceError('InvalidOutput', 'Invalid Output: not JSON');
+    }
   }
 
   function start(body: JsonObject): JsonObject {
@@ -232,6 +356,12 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::123456789012:role/local' },
         StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+        // Read when a state's Parameters are evaluated: the token of the callback task being entered.
+        Task: {
+          get Token() {
+            return tokens.current(executionArn);
+          },
+        },
       },
     });
     void (async () => {
@@ -266,7 +396,11 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
         record.stopDate = new Date();
       },
     );
-    running.set(executionArn, { abort: execution.abort, done: done.finally(() => running.delete(executionArn)) });
+    const ended = done.finally(() => {
+      running.delete(executionArn);
+      tokens.closeExecution(executionArn);
+    });
+    running.set(executionArn, { abort: execution.abort, done: ended });
     return { executionArn, startDate: epochSeconds(record.startDate) };
   }
 
@@ -347,6 +481,21 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     ListExecutions: list,
     StopExecution: stop,
     GetExecutionHistory: (body) => history(find(body.executionArn)),
+    SendTaskSuccess: (body) => {
+      tokens.answer(body.taskToken, { output: parseOutput(body.output) });
+      return {};
+    },
+    SendTaskFailure: (body) => {
+      const error = typeof body.error === 'string' ? body.error : '';
+      tokens.answer(body.taskToken, {
+        error: stepFunctionsError(error, typeof body.cause === 'string' ? body.cause : ''),
+      });
+      return {};
+    },
+    SendTaskHeartbeat: (body) => {
+      tokens.answer(body.taskToken, 'heartbeat');
+      return {};
+    },
     DescribeStateMachine: (body) => {
       if (body.stateMachineArn !== stateMachineArn) {
         throw new ServiceError(

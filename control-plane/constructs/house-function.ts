@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ArnFormat, AssetHashType, DockerImage, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
-import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   type CfnFunction,
@@ -201,6 +201,24 @@ export class HouseFunction extends LambdaFunction {
         "Reads the state of this state machine's executions only; the wildcard is the execution name.",
       );
     }
+    return this;
+  }
+
+  /**
+   * Grants SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat on this state machine only, in a policy of its own:
+   * the machine invokes its task functions, so the grant must not be something the function depends on (that
+   * would be a dependency cycle).
+   */
+  respondToTasksOf(stateMachine: IStateMachine): this {
+    new Policy(this, 'TaskResponses', {
+      roles: [this.executionRole],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [stateMachine.stateMachineArn],
+        }),
+      ],
+    });
     return this;
   }
 

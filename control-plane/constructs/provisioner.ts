@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -7,6 +9,7 @@ import {
   Condition,
   DefinitionBody,
   Fail,
+  IntegrationPattern,
   JitterType,
   JsonPath,
   LogLevel,
@@ -16,11 +19,12 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
-  Wait,
-  WaitTime,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX } from '../../functions/domain/ids.js';
+import { TERMINAL_STACK_STATUSES } from '../../functions/domain/stack-wait.js';
 import { RETRYABLE_ERROR_NAMES } from '../../functions/shared/errors.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import { HouseFunction } from './house-function.js';
@@ -35,6 +39,8 @@ export interface ProvisionerFunctions {
   readonly recordFailure: HouseFunction;
   readonly startTeardown: HouseFunction;
   readonly finishTeardown: HouseFunction;
+  /** Not a task: the EventBridge rule's target, resuming the stack waits. */
+  readonly stackEvent: HouseFunction;
 }
 
 export interface ProvisionerProps {
@@ -42,8 +48,11 @@ export interface ProvisionerProps {
   readonly blueprints: BlueprintStore;
   /** The role CloudFormation assumes for the environments' stacks (the functions may only pass it). */
   readonly cloudFormationRole: IRole;
-  /** Seconds of each Wait state between two stack polls. */
-  readonly pollSeconds: number;
+  /**
+   * Seconds a stack wait sleeps without news before it looks at the stack itself (the callback tasks'
+   * HeartbeatSeconds): the safety net for a late or lost stack event.
+   */
+  readonly heartbeatSeconds: number;
   /** CloudFormation's own timeout for a stack creation; bounds the execution time too. */
   readonly stackTimeoutMinutes: number;
   /** DeleteStack attempts before a teardown is declared failed. */
@@ -62,6 +71,15 @@ export const RETRYABLE_ERRORS = [
   'Lambda.SdkClientException',
 ];
 
+/** A lost conditional write is retried on fresh state. */
+const CONFLICT_RETRY: RetryProps = {
+  errors: ['ConflictError'],
+  interval: Duration.seconds(1),
+  maxAttempts: 3,
+  backoffRate: 2,
+  jitterStrategy: JitterType.FULL,
+};
+
 const TRANSIENT_RETRY: RetryProps = {
   errors: RETRYABLE_ERRORS,
   interval: Duration.seconds(2),
@@ -72,21 +90,15 @@ const TRANSIENT_RETRY: RetryProps = {
 };
 
 /**
- * Input of RecordCreateFailure. It is reached from CreateDone? (the check's `reason` in `$.check`)
- * and from the provision tasks' Catch (which stores the error at `$.check.error`), so `$.check` is
- * always present; merging it into the state lifts `reason` or `error` to the top, as
- * `RecordFailureInput` wants, whichever route was taken. JSONPath `Parameters` cannot name an
- * optional path, hence the intrinsic. The state's own `reason` (why the execution was started, e.g.
- * `sweeper`) is blanked first: it is not why provisioning failed.
+ * Input of RecordCreateFailure. Every provision task's Catch stores the error at `$.check.error` (a failed stack
+ * wait's error is `StackOperationFailedError` with the stack's reason as its cause), so `$.check` is always
+ * present; merging it into the state lifts `error` to the top, as `RecordFailureInput` wants. JSONPath
+ * `Parameters` cannot name an optional path, hence the intrinsic. The state's own `reason` (why the execution was
+ * started, e.g. `sweeper`) is blanked first: it is not why provisioning failed.
  */
 const CREATE_FAILURE_INPUT = failureInput('create');
 
-/**
- * Input of RecordTeardownFailure, built the same way: the teardown tasks' Catch stores the error at
- * `$.check.error`, so `$.check` is always present, and when the last CheckDelete reported a failed
- * delete its `reason` (the stack events naming the resources that failed to delete) is lifted with
- * the error. Without a failed delete check there is no `reason`, only the error.
- */
+/** Input of RecordTeardownFailure, built the same way (the teardown tasks' Catch stores the error at `$.check.error`). */
 const TEARDOWN_FAILURE_INPUT = failureInput('teardown');
 
 function failureInput(stage: 'create' | 'teardown'): string {
@@ -94,150 +106,30 @@ function failureInput(stage: 'create' | 'teardown'): string {
   return `States.JsonMerge(States.JsonMerge($, ${defaults}, false), $.check, false)`;
 }
 
+/** How often a wait whose event is late may look at the stack before the lifecycle fails. */
+export function heartbeatChecks(props: Pick<ProvisionerProps, 'heartbeatSeconds' | 'stackTimeoutMinutes'>): number {
+  return Math.ceil((props.stackTimeoutMinutes * 60) / props.heartbeatSeconds) + 1;
+}
+
 /**
- * The provisioning state machine: the lifecycle diagram of docs/design.md, state for state (the
- * state names are a contract with local mode). Every Lambda task returns its bare result
+ * The provisioning state machine: the lifecycle diagram of docs/design.md, state for state (the state names are a
+ * contract with local mode). Stack operations are callback tasks (`.waitForTaskToken`): the function stores the
+ * task token and starts the operation, and the execution sleeps until the stack's status event resumes it (see
+ * `StackEvents`). A wait whose event is late (no answer within `heartbeatSeconds`) goes to CheckCreate/CheckDelete,
+ * which look at the stack once and wait again, a bounded number of times. Other tasks return their bare result
  * (`payloadResponseOnly`) under an explicit result path.
  */
 export class Provisioner extends Construct {
   readonly stateMachine: StateMachine;
   readonly logGroup: LogGroup;
   readonly functions: ProvisionerFunctions;
+  readonly stackEvents: Rule;
 
   constructor(scope: Construct, id: string, props: ProvisionerProps) {
     super(scope, id);
     const handlers = this.createFunctions(props);
     this.functions = handlers;
-    const environmentId = JsonPath.stringAt('$.environmentId');
-    const poll = WaitTime.duration(Duration.seconds(props.pollSeconds));
-    const task = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string) =>
-      new LambdaInvoke(this, name, {
-        stateName: name,
-        lambdaFunction: fn,
-        // Every task learns its execution, for the correlation keys of its logs (functions/shared/correlation.ts).
-        payload: TaskInput.fromObject({ ...payload, executionArn: JsonPath.executionId }),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        resultPath,
-      }).addRetry(TRANSIENT_RETRY);
-
-    // ── terminal states ──
-    const ready = new Succeed(this, 'Ready', { stateName: 'Ready' });
-    const superseded = new Succeed(this, 'Superseded', {
-      stateName: 'Superseded',
-      comment: 'Another execution owns the environment now (deleted while provisioning, or an overlapping teardown).',
-    });
-    const tornDown = new Succeed(this, 'TornDown', { stateName: 'TornDown' });
-    const teardownFailed = new Fail(this, 'TeardownFailed', {
-      stateName: 'TeardownFailed',
-      error: 'TeardownFailed',
-      causePath: '$.check.error.Cause',
-    });
-
-    // ── teardown ──
-    const recordTeardownFailure = new LambdaInvoke(this, 'RecordTeardownFailure', {
-      stateName: 'RecordTeardownFailure',
-      lambdaFunction: handlers.recordFailure,
-      payload: TaskInput.fromJsonPathAt(TEARDOWN_FAILURE_INPUT),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'recorded.$': '$.Payload' },
-      resultPath: '$.failure',
-    })
-      .addRetry(TRANSIENT_RETRY)
-      .next(teardownFailed);
-    const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
-
-    // Teardowns can overlap (expiry schedule, API DELETE, sweeper): a lost conditional write is retried on fresh
-    // state, and a teardown that finds the environment already settled by another one ends as Superseded.
-    const conflictRetry = {
-      errors: ['ConflictError'],
-      interval: Duration.seconds(1),
-      maxAttempts: 3,
-      backoffRate: 2,
-      jitterStrategy: JitterType.FULL,
-    };
-    const teardownCatchConflict = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
-    const startTeardown = task('StartTeardown', handlers.startTeardown, { environmentId }, '$.teardown')
-      .addRetry(conflictRetry)
-      .addCatch(superseded, teardownCatchConflict)
-      .addCatch(recordTeardownFailure, catchToTeardownFailure);
-    const waitForDelete = new Wait(this, 'WaitForDelete', { stateName: 'WaitForDelete', time: poll });
-    const checkDelete = task(
-      'CheckDelete',
-      handlers.checkStack,
-      { environmentId, operation: 'delete' },
-      '$.check',
-    ).addCatch(recordTeardownFailure, catchToTeardownFailure);
-    const finishTeardown = task('FinishTeardown', handlers.finishTeardown, { environmentId }, '$.finish')
-      .addRetry(conflictRetry)
-      .addRetry({
-        errors: ['ResourcesRemainError'],
-        interval: Duration.seconds(30),
-        maxAttempts: 5,
-        backoffRate: 2,
-        maxDelay: Duration.minutes(5),
-        jitterStrategy: JitterType.FULL,
-      })
-      .addCatch(superseded, teardownCatchConflict)
-      .addCatch(recordTeardownFailure, catchToTeardownFailure);
-    const deleteDone = new Choice(this, 'DeleteDone?', { stateName: 'DeleteDone?' })
-      .when(Condition.stringEquals('$.check.state', 'IN_PROGRESS'), waitForDelete)
-      .when(Condition.stringEquals('$.check.state', 'COMPLETE'), finishTeardown.next(tornDown))
-      // FAILED: DeleteStack again; start-teardown counts attempts and throws past the maximum.
-      .otherwise(startTeardown);
-    startTeardown.next(waitForDelete).next(checkDelete).next(deleteDone);
-
-    // ── provisioning ──
-    const catchConflict = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
-    const catchToCreateFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
-
-    const recordCreateFailure = new LambdaInvoke(this, 'RecordCreateFailure', {
-      stateName: 'RecordCreateFailure',
-      lambdaFunction: handlers.recordFailure,
-      payload: TaskInput.fromJsonPathAt(CREATE_FAILURE_INPUT),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'recorded.$': '$.Payload' },
-      resultPath: '$.failure',
-    })
-      .addRetry(TRANSIENT_RETRY)
-      .addRetry(conflictRetry)
-      .addCatch(superseded, catchConflict)
-      .next(startTeardown);
-    const recordValidationFailure = task(
-      'RecordValidationFailure',
-      handlers.recordFailure,
-      { environmentId, stage: 'validate' },
-      '$.failure',
-    )
-      .addRetry(conflictRetry)
-      .addCatch(superseded, catchConflict)
-      .next(startTeardown);
-
-    const createStack = task('CreateStack', handlers.createStack, { environmentId }, '$.stack');
-    const waitForCreate = new Wait(this, 'WaitForCreate', { stateName: 'WaitForCreate', time: poll });
-    const checkCreate = task('CheckCreate', handlers.checkStack, { environmentId, operation: 'create' }, '$.check');
-    const validate = task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
-    for (const provisionTask of [createStack, checkCreate, validate]) {
-      // A lost conditional write is retried on fresh state first: only a conflict that persists (the environment
-      // is being deleted) means another execution owns it.
-      provisionTask
-        .addRetry(conflictRetry)
-        .addCatch(superseded, catchConflict)
-        .addCatch(recordCreateFailure, catchToCreateFailure);
-    }
-    const valid = new Choice(this, 'Valid?', { stateName: 'Valid?' })
-      .when(Condition.booleanEquals('$.validation.passed', true), ready)
-      .otherwise(recordValidationFailure);
-    const createDone = new Choice(this, 'CreateDone?', { stateName: 'CreateDone?' })
-      .when(Condition.stringEquals('$.check.state', 'IN_PROGRESS'), waitForCreate)
-      .when(Condition.stringEquals('$.check.state', 'COMPLETE'), validate.next(valid))
-      // FAILED (the check's reason is in $.check.reason)
-      .otherwise(recordCreateFailure);
-    createStack.next(waitForCreate).next(checkCreate).next(createDone);
-
-    const route = new Choice(this, 'Route', { stateName: 'Route' })
-      .when(Condition.stringEquals('$.action', 'provision'), createStack)
-      .when(Condition.stringEquals('$.action', 'teardown'), startTeardown);
+    const route = this.defineLifecycle(handlers, props);
 
     this.logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-provisioner`,
@@ -253,9 +145,15 @@ export class Provisioner extends Construct {
       timeout: Duration.minutes(props.stackTimeoutMinutes * 2 + 30),
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
+    for (const fn of [handlers.createStack, handlers.checkStack, handlers.startTeardown, handlers.stackEvent]) {
+      fn.respondToTasksOf(this.stateMachine);
+    }
+    this.stackEvents = this.routeStackEvents(handlers.stackEvent);
     acknowledgeWildcardResources(
       this.stateMachine.role,
-      Object.values(handlers).map((f) => `${f.functionArn}:*`),
+      [handlers.createStack, handlers.checkStack, handlers.validateEnvironment, handlers.recordFailure]
+        .concat([handlers.startTeardown, handlers.finishTeardown])
+        .map((f) => `${f.functionArn}:*`),
       "Invokes the task functions only; the wildcard covers each function's versions (added by LambdaInvoke).",
     );
     acknowledgeWildcardResources(
@@ -263,6 +161,184 @@ export class Provisioner extends Construct {
       ['*'],
       'X-Ray and CloudWatch Logs delivery actions (tracing, vended logs) have no resource-level permissions.',
     );
+  }
+
+  /**
+   * CloudFormation's status events of the environments' root stacks, terminal statuses only, to the stack-event
+   * function. Nested stacks (`dsenv-env-<id>-<LogicalId>-<suffix>`) emit their own events; the resources filter
+   * leaves them out (a root stack's name has no dash after the environment id).
+   */
+  private routeStackEvents(target: HouseFunction): Rule {
+    const stack = Stack.of(this);
+    return new Rule(this, 'StackStatusChanges', {
+      description: "Resumes the provisioner's stack waits when an environment's root stack finishes an operation",
+      eventPattern: {
+        source: ['aws.cloudformation'],
+        detailType: ['CloudFormation Stack Status Change'],
+        resources: Match.anythingButWildcard(`*:stack/${ENVIRONMENT_STACK_PREFIX}*-*/*`),
+        detail: {
+          'stack-id': Match.prefix(
+            `arn:${stack.partition}:cloudformation:${stack.region}:${stack.account}:stack/${ENVIRONMENT_STACK_PREFIX}`,
+          ),
+          'status-details': { status: [...TERMINAL_STACK_STATUSES] },
+        },
+      },
+      targets: [new LambdaFunction(target, { retryAttempts: 4, maxEventAge: Duration.hours(1) })],
+    });
+  }
+
+  /** The states, from Route to the terminal ones (docs/design.md, "The state machine"). */
+  private defineLifecycle(handlers: ProvisionerFunctions, props: ProvisionerProps): Choice {
+    const environmentId = JsonPath.stringAt('$.environmentId');
+    const task = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string) =>
+      new LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        // Every task learns its execution, for the correlation keys of its logs (functions/shared/correlation.ts).
+        payload: TaskInput.fromObject({ ...payload, executionArn: JsonPath.executionId }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath,
+      }).addRetry(TRANSIENT_RETRY);
+    // A callback task: the function stores the token and starts the stack operation; the stack's event (or the
+    // heartbeat check) resumes it with `CheckStackResult` at `$.check`.
+    const stackWait = (name: string, fn: IFunction, payload: Record<string, unknown>) =>
+      new LambdaInvoke(this, name, {
+        stateName: name,
+        lambdaFunction: fn,
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({
+          ...payload,
+          executionArn: JsonPath.executionId,
+          taskToken: JsonPath.taskToken,
+        }),
+        heartbeatTimeout: Timeout.duration(Duration.seconds(props.heartbeatSeconds)),
+        retryOnServiceExceptions: false,
+        resultPath: '$.check',
+      }).addRetry(TRANSIENT_RETRY);
+    // Waiting again after a look at the stack, a bounded number of times; then the Catch records the failure.
+    const checkAgain: RetryProps = {
+      errors: ['States.HeartbeatTimeout'],
+      interval: Duration.seconds(1),
+      maxAttempts: heartbeatChecks(props),
+      backoffRate: 1,
+    };
+    const catchHeartbeat = { errors: ['States.HeartbeatTimeout'], resultPath: JsonPath.DISCARD };
+
+    // ── terminal states ──
+    const ready = new Succeed(this, 'Ready', { stateName: 'Ready' });
+    const superseded = new Succeed(this, 'Superseded', {
+      stateName: 'Superseded',
+      comment: 'Another execution owns the environment now (deleted while provisioning, or an overlapping teardown).',
+    });
+    const tornDown = new Succeed(this, 'TornDown', { stateName: 'TornDown' });
+    const teardownFailed = new Fail(this, 'TeardownFailed', {
+      stateName: 'TeardownFailed',
+      error: 'TeardownFailed',
+      causePath: '$.check.error.Cause',
+    });
+    const catchConflict = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
+
+    // ── teardown ──
+    const recordTeardownFailure = new LambdaInvoke(this, 'RecordTeardownFailure', {
+      stateName: 'RecordTeardownFailure',
+      lambdaFunction: handlers.recordFailure,
+      payload: TaskInput.fromJsonPathAt(TEARDOWN_FAILURE_INPUT),
+      retryOnServiceExceptions: false,
+      resultSelector: { 'recorded.$': '$.Payload' },
+      resultPath: '$.failure',
+    })
+      .addRetry(TRANSIENT_RETRY)
+      .addCatch(teardownFailed, { errors: ['States.ALL'], resultPath: '$.failure.error' })
+      .next(teardownFailed);
+    const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
+
+    // DELETE_FAILED: DeleteStack again (a new attempt, a new ClientRequestToken); StartTeardown counts the attempts
+    // and throws StackOperationFailedError past the maximum.
+    const deleteAgain: RetryProps = {
+      errors: ['StackDeleteFailedError'],
+      interval: Duration.seconds(5),
+      maxAttempts: props.maxTeardownAttempts,
+      backoffRate: 2,
+      jitterStrategy: JitterType.FULL,
+    };
+    const startTeardown = stackWait('StartTeardown', handlers.startTeardown, { environmentId })
+      .addRetry(CONFLICT_RETRY)
+      .addRetry(deleteAgain);
+    const checkDelete = stackWait('CheckDelete', handlers.checkStack, { environmentId, operation: 'delete' })
+      .addRetry(CONFLICT_RETRY)
+      .addRetry(checkAgain)
+      .addCatch(startTeardown, { errors: ['StackDeleteFailedError'], resultPath: '$.check.error' });
+    const finishTeardown = task('FinishTeardown', handlers.finishTeardown, { environmentId }, '$.finish')
+      .addRetry(CONFLICT_RETRY)
+      .addRetry({
+        errors: ['ResourcesRemainError'],
+        interval: Duration.seconds(30),
+        maxAttempts: 5,
+        backoffRate: 2,
+        maxDelay: Duration.minutes(5),
+        jitterStrategy: JitterType.FULL,
+      });
+    // Teardowns can overlap (expiry schedule, API DELETE, sweeper): a teardown that finds the environment already
+    // settled by another one ends as Superseded.
+    startTeardown.addCatch(checkDelete, catchHeartbeat);
+    for (const teardownTask of [startTeardown, checkDelete, finishTeardown]) {
+      teardownTask.addCatch(superseded, catchConflict).addCatch(recordTeardownFailure, catchToTeardownFailure);
+    }
+    startTeardown.next(finishTeardown);
+    checkDelete.next(finishTeardown);
+    finishTeardown.next(tornDown);
+
+    // ── provisioning ──
+    const catchToCreateFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
+    const recordCreateFailure = new LambdaInvoke(this, 'RecordCreateFailure', {
+      stateName: 'RecordCreateFailure',
+      lambdaFunction: handlers.recordFailure,
+      payload: TaskInput.fromJsonPathAt(CREATE_FAILURE_INPUT),
+      retryOnServiceExceptions: false,
+      resultSelector: { 'recorded.$': '$.Payload' },
+      resultPath: '$.failure',
+    })
+      .addRetry(TRANSIENT_RETRY)
+      .addRetry(CONFLICT_RETRY)
+      .addCatch(superseded, catchConflict)
+      // The reason could not be stored: still clean up (the environment then ends DELETED, its failure logged).
+      .addCatch(startTeardown, { errors: ['States.ALL'], resultPath: '$.failure.error' })
+      .next(startTeardown);
+    const recordValidationFailure = task(
+      'RecordValidationFailure',
+      handlers.recordFailure,
+      { environmentId, stage: 'validate' },
+      '$.failure',
+    )
+      .addRetry(CONFLICT_RETRY)
+      .addCatch(superseded, catchConflict)
+      .addCatch(startTeardown, { errors: ['States.ALL'], resultPath: '$.failure.error' })
+      .next(startTeardown);
+
+    const createStack = stackWait('CreateStack', handlers.createStack, { environmentId });
+    const checkCreate = stackWait('CheckCreate', handlers.checkStack, { environmentId, operation: 'create' });
+    const validate = task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
+    checkCreate.addRetry(checkAgain);
+    createStack.addCatch(checkCreate, catchHeartbeat);
+    for (const provisionTask of [createStack, checkCreate, validate]) {
+      // A lost conditional write is retried on fresh state first: only a conflict that persists (the environment
+      // is being deleted) means another execution owns it.
+      provisionTask
+        .addRetry(CONFLICT_RETRY)
+        .addCatch(superseded, catchConflict)
+        .addCatch(recordCreateFailure, catchToCreateFailure);
+    }
+    const valid = new Choice(this, 'Valid?', { stateName: 'Valid?' })
+      .when(Condition.booleanEquals('$.validation.passed', true), ready)
+      .otherwise(recordValidationFailure);
+    createStack.next(validate);
+    checkCreate.next(validate);
+    validate.next(valid);
+
+    return new Choice(this, 'Route', { stateName: 'Route' })
+      .when(Condition.stringEquals('$.action', 'provision'), createStack)
+      .when(Condition.stringEquals('$.action', 'teardown'), startTeardown);
   }
 
   /** The functions behind the tasks, each with only the configuration and permissions it uses. */
@@ -278,7 +354,12 @@ export class Provisioner extends Construct {
       .withEnv('STACK_TIMEOUT_MINUTES', props.stackTimeoutMinutes)
       .usePassRole('CFN_ROLE_ARN', cloudFormationRole, 'cloudformation.amazonaws.com')
       .allow(
-        ['cloudformation:CreateStack', 'cloudformation:DescribeStacks', 'cloudformation:TagResource'],
+        [
+          'cloudformation:CreateStack',
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:TagResource',
+        ],
         [stacksArn],
         STACKS_REASON,
       );
@@ -286,7 +367,7 @@ export class Provisioner extends Construct {
     blueprints.grantReadTemplates(createStack);
     blueprints.acknowledgeTemplateRead(createStack.executionRole);
 
-    const checkStack = fn('CheckStackFunction', 'check-stack.ts', 'Reports the progress of a stack operation')
+    const checkStack = fn('CheckStackFunction', 'check-stack.ts', 'Looks at a stack whose status event is late')
       .useTable(registry.table)
       .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON);
 
@@ -337,6 +418,14 @@ export class Provisioner extends Construct {
       // The tagging API has no resource-level permissions.
       .allow(['tag:GetResources'], ['*'], 'tag:GetResources does not support resource-level permissions.');
 
-    return { createStack, checkStack, validateEnvironment, recordFailure, startTeardown, finishTeardown };
+    const stackEvent = fn(
+      'StackEventFunction',
+      'stack-event.ts',
+      "Resumes the execution waiting on an environment stack's operation",
+    )
+      .useTable(registry.table)
+      .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON);
+
+    return { createStack, checkStack, validateEnvironment, recordFailure, startTeardown, finishTeardown, stackEvent };
   }
 }

@@ -42,7 +42,7 @@ const CONFLICT_RETRIES = 3;
 
 /** The API's view: everything but internal bookkeeping. */
 export function toView(env: Environment): EnvironmentView {
-  const { version: _version, executionArn: _executionArn, ...view } = env;
+  const { version: _version, executionArn: _executionArn, wait: _wait, ...view } = env;
   return view;
 }
 

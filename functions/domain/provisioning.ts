@@ -1,10 +1,12 @@
-import { CreateStackCommand, type Output, type Stack } from '@aws-sdk/client-cloudformation';
-import type { EnvironmentOutputs } from '../schemas/environment.js';
-import type { CheckStackInput, CheckStackResult, CreateStackResult } from '../schemas/workflow.js';
+import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import type { Environment } from '../schemas/environment.js';
+import type { CreateStackResult } from '../schemas/workflow.js';
 import { ConflictError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import { createRequestToken } from './ids.js';
 import { serviceParameters } from './service-parameters.js';
-import { type CloudFormationPort, describeStack, stackFailureReason } from './stacks.js';
+import { resumeIfSettled, type StackWaitDeps, storeWait } from './stack-wait.js';
+import { describeStack } from './stacks.js';
 
 export interface ProvisioningConfig {
   /** URL of the versioned prefix holding parent.yaml and its children (BLUEPRINT_BASE_URL). */
@@ -15,9 +17,7 @@ export interface ProvisioningConfig {
   stackTimeoutMinutes: number;
 }
 
-export interface ProvisioningDeps {
-  registry: EnvironmentStore;
-  cfn: CloudFormationPort;
+export interface ProvisioningDeps extends StackWaitDeps {
   config: ProvisioningConfig;
 }
 
@@ -25,27 +25,34 @@ export const TAG_ENVIRONMENT_ID = 'dsenv:environment-id';
 export const TAG_OWNER = 'dsenv:owner';
 export const TAG_EXPIRES_AT = 'dsenv:expires-at';
 
-/** Stable for an environment: a retried or resumed CreateStack is recognised by CloudFormation, never doubled. */
-export function createRequestToken(environmentId: string): string {
-  return `${environmentId}-create-1`;
-}
+export { createRequestToken } from './ids.js';
+export { checkStack, environmentOutputs } from './stack-progress.js';
 
 function isAlreadyExists(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'AlreadyExistsException';
 }
 
 /**
- * Starts the blueprint's parent stack for a CREATING environment and records its id. A stack that already exists
- * (a resumed run) is taken as it is. The stack keeps its resources on failure (no OnFailure=DELETE) so the
- * failure reason can still be read; the teardown path deletes it.
+ * CreateStack (a callback task): stores the task token with the attempt's ClientRequestToken, starts the
+ * blueprint's parent stack for a CREATING environment and records its id; the execution then sleeps until the
+ * stack's status event resumes it. A stack that already exists (a resumed run) is taken as it is, and when it is
+ * already done the task is resumed here (its events are long gone). The stack keeps its resources on failure (no
+ * OnFailure=DELETE) so the failure reason can still be read; the teardown path deletes it.
  */
-export async function createStack(deps: ProvisioningDeps, environmentId: string): Promise<CreateStackResult> {
-  const environment = await loadEnvironment(deps.registry, environmentId);
-  if (environment.status !== 'CREATING') {
-    throw new ConflictError(`environment ${environmentId} is ${environment.status}, not CREATING`);
+export async function createStack(
+  deps: ProvisioningDeps,
+  input: { environmentId: string; taskToken: string },
+): Promise<CreateStackResult> {
+  const { environmentId, taskToken } = input;
+  const loaded = await loadEnvironment(deps.registry, environmentId);
+  if (loaded.status !== 'CREATING') {
+    throw new ConflictError(`environment ${environmentId} is ${loaded.status}, not CREATING`);
   }
+  const wait = { operation: 'create', taskToken, requestToken: createRequestToken(environmentId) } as const;
+  const environment = await storeWait(deps.registry, loaded, wait);
   const { blueprintBaseUrl, cfnRoleArn, stackTimeoutMinutes } = deps.config;
   let stackId: string | undefined;
+  let resumed = false;
   try {
     const output = await deps.cfn.send(
       new CreateStackCommand({
@@ -73,84 +80,25 @@ export async function createStack(deps: ProvisioningDeps, environmentId: string)
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
     stackId = (await describeStack(deps.cfn, environment.stackName))?.StackId;
+    resumed = true;
   }
   if (stackId === undefined) throw new Error(`CloudFormation returned no stack id for ${environment.stackName}`);
-  if (environment.stackId !== stackId) await deps.registry.update(environment, { stackId }, ['CREATING']);
+  if (environment.stackId !== stackId) await recordStackId(deps.registry, environment, stackId);
+  if (resumed) await resumeIfSettled(deps, environmentId, wait);
   return { stackId, stackName: environment.stackName };
 }
 
-function outputValue(outputs: readonly Output[], key: string): string | undefined {
-  return outputs.find((o) => o.OutputKey === key)?.OutputValue;
-}
-
-function splitIds(value: string | undefined): string[] | undefined {
-  return value === undefined
-    ? undefined
-    : value
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-}
-
-/** The parent stack's outputs (design.md, "The blueprint's interface") as the environment stores them. */
-export function environmentOutputs(stack: Stack, previous: EnvironmentOutputs = {}): EnvironmentOutputs {
-  const outputs = stack.Outputs ?? [];
-  const mapped: EnvironmentOutputs = {
-    publicUri: outputValue(outputs, 'PublicURI'),
-    vpcId: outputValue(outputs, 'VpcId'),
-    publicSubnetIds: splitIds(outputValue(outputs, 'PublicSubnetIds')),
-    privateSubnetIds: splitIds(outputValue(outputs, 'PrivateSubnetIds')),
-    loadBalancerArn: outputValue(outputs, 'LoadBalancerArn'),
-    clusterName: outputValue(outputs, 'ClusterName'),
-    serviceName: outputValue(outputs, 'ServiceName'),
-  };
-  const defined = Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
-  return { ...previous, ...defined };
-}
-
-type Progress = CheckStackResult['state'];
-
-function createProgress(status: string): Progress {
-  if (status === 'CREATE_COMPLETE') return 'COMPLETE';
-  // ROLLBACK_IN_PROGRESS waits too: the reasons are complete once the rollback is.
-  if (status.endsWith('_IN_PROGRESS')) return 'IN_PROGRESS';
-  return 'FAILED';
-}
-
-function deleteProgress(status: string): Progress {
-  if (status === 'DELETE_COMPLETE') return 'COMPLETE';
-  if (status.endsWith('_IN_PROGRESS')) return 'IN_PROGRESS';
-  return 'FAILED';
-}
-
-/**
- * Progress of the environment's stack operation. On CREATE_COMPLETE the outputs are stored on the environment;
- * on failure `reason` carries the first failed events of the stack and its nested stacks. For a delete, a stack
- * CloudFormation no longer knows counts as deleted.
- */
-export async function checkStack(
-  deps: Pick<ProvisioningDeps, 'registry' | 'cfn'>,
-  input: CheckStackInput,
-): Promise<CheckStackResult> {
-  const environment = await loadEnvironment(deps.registry, input.environmentId);
-  const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
-  if (stack === undefined) {
-    return input.operation === 'delete'
-      ? { state: 'COMPLETE', stackStatus: 'DOES_NOT_EXIST' }
-      : { state: 'FAILED', stackStatus: 'DOES_NOT_EXIST', reason: `stack ${environment.stackName} does not exist` };
+/** Records the stack id; the stack's event may have stored the outputs meanwhile, so a lost write is redone. */
+async function recordStackId(registry: EnvironmentStore, environment: Environment, stackId: string): Promise<void> {
+  let current = environment;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await registry.update(current, { stackId }, ['CREATING']);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 3) throw error;
+      current = await loadEnvironment(registry, environment.id);
+      if (current.stackId === stackId) return;
+    }
   }
-  const stackStatus = stack.StackStatus ?? 'UNKNOWN';
-  const state = input.operation === 'create' ? createProgress(stackStatus) : deleteProgress(stackStatus);
-  if (state === 'COMPLETE' && input.operation === 'create') {
-    await deps.registry.update(environment, { outputs: environmentOutputs(stack, environment.outputs) }, ['CREATING']);
-  }
-  if (state !== 'FAILED') return { state, stackStatus };
-  if (input.operation === 'delete' && stackStatus !== 'DELETE_FAILED') {
-    return { state, stackStatus, reason: `stack ${environment.stackName} is ${stackStatus}, not being deleted` };
-  }
-  const reason =
-    (stack.StackId ? await stackFailureReason(deps.cfn, stack.StackId) : undefined) ??
-    stack.StackStatusReason ??
-    `stack ${environment.stackName} is ${stackStatus}`;
-  return { state, stackStatus, reason };
 }

@@ -10,7 +10,9 @@ import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workf
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import { deleteRequestToken } from './ids.js';
 import { TAG_ENVIRONMENT_ID } from './provisioning.js';
+import { resumeIfSettled, type TaskCallbackPort } from './stack-wait.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';
 
 interface TeardownBaseDeps {
@@ -20,6 +22,7 @@ interface TeardownBaseDeps {
 }
 
 export interface StartTeardownDeps extends TeardownBaseDeps {
+  sfn: TaskCallbackPort;
   /** Deletes the environment's expiry schedule (a missing schedule counts as deleted). */
   deleteExpirySchedule(environmentId: string): Promise<void>;
   /**
@@ -44,10 +47,7 @@ export interface FinishTeardownDeps extends TeardownBaseDeps {
 /** Statuses a teardown may start from; DELETING again when CheckDelete reported a failed delete. */
 export const TEARDOWN_FROM: readonly EnvironmentStatus[] = ['CREATING', 'VALIDATING', 'READY', 'DELETING'];
 
-/** One token per attempt: a retried call of the same attempt is recognised, a new attempt really retries. */
-export function deleteRequestToken(environmentId: string, attempt: number): string {
-  return `${environmentId}-delete-${attempt}`;
-}
+export { deleteRequestToken };
 
 function receipt(environment: Environment, now: Date, changes: Partial<TeardownReceipt>): TeardownReceipt {
   return {
@@ -60,32 +60,36 @@ function receipt(environment: Environment, now: Date, changes: Partial<TeardownR
 }
 
 /**
- * Starts (or retries) deleting an environment: DELETING (a provisioning failure keeps its reason), the expiry
- * schedule removed, DeleteStack with the CloudFormation role. Attempts are counted on the environment; past
+ * StartTeardown (a callback task): starts (or retries) deleting an environment. One write records DELETING (a
+ * provisioning failure keeps its reason), the attempt and the wait (the task token with the attempt's
+ * ClientRequestToken); then the expiry schedule is removed and DeleteStack runs with the CloudFormation role, and
+ * the execution sleeps until the stack's DELETE_COMPLETE/DELETE_FAILED event resumes it. A stack already gone
+ * resumes it here. Attempts (DeleteStack calls after DELETE_FAILED) are counted on the environment; past
  * MAX_TEARDOWN_ATTEMPTS it gives up with StackOperationFailedError.
  */
-export async function startTeardown(deps: StartTeardownDeps, environmentId: string): Promise<StartTeardownResult> {
-  let environment = await loadEnvironment(deps.registry, environmentId);
+export async function startTeardown(
+  deps: StartTeardownDeps,
+  input: { environmentId: string; taskToken: string },
+): Promise<StartTeardownResult> {
+  const { environmentId, taskToken } = input;
+  const environment = await loadEnvironment(deps.registry, environmentId);
   if (FINAL_STATUSES.includes(environment.status)) {
     // Another teardown (schedule, API DELETE or sweeper) already finished it.
     throw new ConflictError(`environment ${environmentId} is already ${environment.status}`);
   }
-  const attempt = (environment.teardown?.attempts ?? 0) + 1;
-  if (attempt > deps.config.maxAttempts) {
-    // CloudFormation's status reason names the resources that failed to delete ("The following resource(s) …").
-    const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
-    const status = stack?.StackStatus ?? environment.teardown?.stackStatus ?? 'unknown';
-    const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason.trim()}` : '';
-    throw new StackOperationFailedError(
-      `stack ${environment.stackName} could not be deleted in ${deps.config.maxAttempts} attempts (last status ${status}${why})`,
-    );
-  }
-  if (environment.status !== 'DELETING') {
-    environment = await deps.registry.update(environment, { status: 'DELETING' }, TEARDOWN_FROM);
-  }
-  await deps.deleteExpirySchedule(environmentId);
   const stack = await describeStack(deps.cfn, environment.stackId ?? environment.stackName);
   const stackStatus = stack?.StackStatus ?? 'DOES_NOT_EXIST';
+  // A new attempt after a failed delete; a run retried before its DeleteStack reached CloudFormation (throttling)
+  // is the same attempt, with the same ClientRequestToken.
+  const previous = environment.teardown?.attempts ?? 0;
+  const attempt = previous === 0 || stackStatus === 'DELETE_FAILED' ? previous + 1 : previous;
+  if (attempt > deps.config.maxAttempts) {
+    // CloudFormation's status reason names the resources that failed to delete ("The following resource(s) …").
+    const why = stack?.StackStatusReason ? `: ${stack.StackStatusReason.trim()}` : '';
+    throw new StackOperationFailedError(
+      `stack ${environment.stackName} could not be deleted in ${deps.config.maxAttempts} attempts (last status ${stackStatus}${why})`,
+    );
+  }
   if (stackStatus === 'DELETE_FAILED') {
     deps.logger?.warn('stack delete failed; deleting it again', {
       environmentId,
@@ -94,22 +98,27 @@ export async function startTeardown(deps: StartTeardownDeps, environmentId: stri
       reason: stack?.StackStatusReason?.trim() ?? 'DELETE_FAILED',
     });
   }
+  const wait = { operation: 'delete', taskToken, requestToken: deleteRequestToken(environmentId, attempt) } as const;
+  const deleting = await deps.registry.update(
+    environment,
+    { status: 'DELETING', wait, teardown: receipt(environment, deps.clock.now(), { stackStatus, attempts: attempt }) },
+    TEARDOWN_FROM,
+  );
+  await deps.deleteExpirySchedule(environmentId);
   if (stack !== undefined && stackStatus !== 'DELETE_COMPLETE') {
     await deps.cfn.send(
       new DeleteStackCommand({
         StackName: stack.StackId ?? environment.stackName,
         RoleARN: deps.config.cfnRoleArn,
-        ClientRequestToken: deleteRequestToken(environmentId, attempt),
+        ClientRequestToken: wait.requestToken,
       }),
     );
+  } else {
+    // Nothing to delete, so no event will come.
+    await resumeIfSettled(deps, environmentId, wait);
   }
   // Every teardown (expiry, DELETE, catalog termination, failure) ends the catalog's provisioned product too.
-  await deps.terminateCatalogProduct?.(environment);
-  await deps.registry.update(
-    environment,
-    { teardown: receipt(environment, deps.clock.now(), { stackStatus, attempts: attempt }) },
-    ['DELETING'],
-  );
+  await deps.terminateCatalogProduct?.(deleting);
   return { attempt, stackStatus };
 }
 

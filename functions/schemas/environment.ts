@@ -67,6 +67,18 @@ export const TeardownReceipt = z.object({
 });
 export type TeardownReceipt = z.infer<typeof TeardownReceipt>;
 
+/**
+ * The stack operation an execution is waiting on (a `.waitForTaskToken` task): the task token to resume it with,
+ * and the ClientRequestToken of the operation's attempt, so that events of an older attempt are told apart.
+ */
+export const StackWait = z.object({
+  operation: z.enum(['create', 'delete']),
+  /** Step Functions task tokens are up to 2,048 characters. */
+  taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
+  requestToken: z.string().check(z.minLength(1)),
+});
+export type StackWait = z.infer<typeof StackWait>;
+
 export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
 /** The record stored in the registry and (minus internal fields) returned by the API. */
@@ -92,10 +104,12 @@ export const Environment = z.object({
   teardown: z.optional(TeardownReceipt),
   /** ARN of the execution currently driving this environment (provision or teardown). Internal. */
   executionArn: z.optional(z.string()),
+  /** The stack operation the current execution waits on. Internal. */
+  wait: z.optional(StackWait),
   /** Optimistic-lock counter; every write is conditional on it. Internal. */
   version: z.number().check(z.int(), z.nonnegative()),
 });
 export type Environment = z.infer<typeof Environment>;
 
 /** The API's view of an environment: everything but internal bookkeeping. */
-export type EnvironmentView = Omit<Environment, 'version' | 'executionArn'>;
+export type EnvironmentView = Omit<Environment, 'version' | 'executionArn' | 'wait'>;

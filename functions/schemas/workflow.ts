@@ -19,11 +19,37 @@ export type EnvironmentTaskInput = z.infer<typeof EnvironmentTaskInput>;
 export const CreateStackResult = z.object({ stackId: z.string(), stackName: z.string() });
 export type CreateStackResult = z.infer<typeof CreateStackResult>;
 
+/** Step Functions task tokens are up to 2,048 characters. */
+const TaskToken = z.string().check(z.minLength(1), z.maxLength(2048));
+
+/** Input of a callback task (`.waitForTaskToken`): the environment and the token the execution waits on. */
+export const StackWaitInput = z.object({ environmentId: z.string(), taskToken: TaskToken });
+export type StackWaitInput = z.infer<typeof StackWaitInput>;
+
 export const CheckStackInput = z.object({
   environmentId: z.string(),
   operation: z.enum(['create', 'delete']),
 });
 export type CheckStackInput = z.infer<typeof CheckStackInput>;
+
+/** CheckCreate / CheckDelete, run when no stack event came within the heartbeat: one look at the stack. */
+export const CheckStackWaitInput = z.extend(CheckStackInput, { taskToken: TaskToken });
+export type CheckStackWaitInput = z.infer<typeof CheckStackWaitInput>;
+
+/**
+ * CloudFormation's "CloudFormation Stack Status Change" event, as EventBridge delivers it (the fields the
+ * handler reads; test/fixtures/workflow/stack-status-change.json is a whole one).
+ */
+export const StackStatusChangeEvent = z.object({
+  source: z.literal('aws.cloudformation'),
+  'detail-type': z.literal('CloudFormation Stack Status Change'),
+  detail: z.object({
+    'stack-id': z.string(),
+    'status-details': z.object({ status: z.string(), 'status-reason': z.optional(z.string()) }),
+    'client-request-token': z.optional(z.string()),
+  }),
+});
+export type StackStatusChangeEvent = z.infer<typeof StackStatusChangeEvent>;
 
 /** Progress of a stack operation. `reason` is set when FAILED (first failed stack events). */
 export const CheckStackResult = z.object({

@@ -70,7 +70,16 @@ export class ThrottledError extends ControlPlaneError {
 
 /** A CloudFormation operation ended in a failed state; the message carries the first failure reasons. */
 export class StackOperationFailedError extends ControlPlaneError {
-  override readonly code = 'StackOperationFailed';
+  override readonly code: string = 'StackOperationFailed';
+}
+
+/**
+ * A DeleteStack attempt ended DELETE_FAILED (the message: the resources that failed to delete). The state
+ * machine retries the teardown on it; StartTeardown counts the attempts and gives up with
+ * StackOperationFailedError past the maximum.
+ */
+export class StackDeleteFailedError extends StackOperationFailedError {
+  override readonly code = 'StackDeleteFailed';
 }
 
 /** Resources tagged with a deleted environment are still present; teardown must not claim DELETED. */

@@ -1,10 +1,11 @@
 import { deleteExpirySchedule } from '../domain/expiry-timer.js';
 import { terminateProvisionedProduct } from '../domain/service-catalog.js';
 import { startTeardown } from '../domain/teardown.js';
-import { EnvironmentTaskInput } from '../schemas/workflow.js';
+import { StackWaitInput } from '../schemas/workflow.js';
 import { cloudFormation } from '../shared/clients/cloudformation.js';
 import { scheduler } from '../shared/clients/scheduler.js';
 import { serviceCatalog } from '../shared/clients/service-catalog.js';
+import { stepFunctions } from '../shared/clients/step-functions.js';
 import { systemClock } from '../shared/clock.js';
 import { getNumberFromEnv, getStringFromEnv } from '../shared/env.js';
 import { recordTeardownAttempt } from '../shared/lifecycle-metrics.js';
@@ -13,15 +14,16 @@ import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
 /**
- * StartTeardown: DELETING, expiry schedule removed, DeleteStack with the CloudFormation role, the Service Catalog
- * provisioned product terminated (catalog environments) → `StartTeardownResult`.
+ * StartTeardown (callback task): DELETING with the task token stored, expiry schedule removed, DeleteStack with the
+ * CloudFormation role, the Service Catalog provisioned product terminated (catalog environments).
  */
-export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId }) => {
+export const handler = taskHandler(StackWaitInput, async (input) => {
   const schedule = { scheduler: scheduler(), scheduleGroup: getStringFromEnv('SCHEDULE_GROUP') };
   const result = await startTeardown(
     {
       registry: registry(),
       cfn: cloudFormation(),
+      sfn: stepFunctions(),
       deleteExpirySchedule: (id) => deleteExpirySchedule(schedule, id),
       terminateCatalogProduct: (environment) => terminateProvisionedProduct(serviceCatalog(), environment),
       clock: systemClock,
@@ -31,7 +33,7 @@ export const handler = taskHandler(EnvironmentTaskInput, async ({ environmentId 
         maxAttempts: getNumberFromEnv('MAX_TEARDOWN_ATTEMPTS', 3),
       },
     },
-    environmentId,
+    input,
   );
   recordTeardownAttempt();
   return result;

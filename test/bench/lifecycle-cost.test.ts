@@ -53,8 +53,17 @@ describe('cost per lifecycle', () => {
     });
 
     expect(count.stateTransitions).toBe(12);
-    expect(count.lambdaInvocationsBy).toEqual({ tasks: 6, api: 2, ipv6Prober: 1 });
+    expect(count.lambdaInvocationsBy).toEqual({ tasks: 6, api: 2, ipv6Prober: 1, stackEvents: 0 });
     expect(count.lambdaInvocations).toBe(9);
+    const withEvents = countLifecycle([provision, teardown], {
+      apiRequests: 1,
+      ipv6ProberPerValidation: 1,
+      stackEvents: 2,
+      lambdaMs: 2000,
+      memoryMb: 512,
+    });
+    expect(withEvents.lambdaInvocationsBy).toEqual({ tasks: 6, api: 1, ipv6Prober: 1, stackEvents: 2 });
+    expect(withEvents.lambdaInvocations).toBe(10);
     expect(count.lambdaGbSeconds).toBe(1);
   });
 
@@ -62,7 +71,10 @@ describe('cost per lifecycle', () => {
     const prices = loadPrices();
     const count = { stateTransitions: 1000, lambdaInvocations: 1_000_000, lambdaGbSeconds: 0, apiRequests: 0 };
 
-    const cost = priceLifecycle({ ...count, lambdaInvocationsBy: { tasks: 0, api: 0, ipv6Prober: 0 } }, prices);
+    const cost = priceLifecycle(
+      { ...count, lambdaInvocationsBy: { tasks: 0, api: 0, ipv6Prober: 0, stackEvents: 0 } },
+      prices,
+    );
 
     expect(cost.lines[0]?.usd).toBeCloseTo(0.025, 10);
     expect(cost.lines[1]?.usd).toBeCloseTo(0.2, 10);

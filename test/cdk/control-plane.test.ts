@@ -90,7 +90,7 @@ describe('API', () => {
 describe('Lambda functions', () => {
   it('all run the one runtime on ARM with active tracing and a log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['dsenv:handler-entry']);
-    expect(functions.length).toBe(14);
+    expect(functions.length).toBe(15);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: LAMBDA_RUNTIME.name,
@@ -121,6 +121,7 @@ describe('Lambda functions', () => {
         'functions/workflow/finish-teardown.ts',
         'functions/workflow/ipv6-prober.ts',
         'functions/workflow/record-failure.ts',
+        'functions/workflow/stack-event.ts',
         'functions/workflow/start-teardown.ts',
         'functions/workflow/sweeper.ts',
         'functions/workflow/validate-environment.ts',
@@ -257,6 +258,53 @@ describe('state machine', () => {
     expect(groups).toEqual([expect.stringMatching(/^\/aws\/vendedlogs\/states\//)]);
     const definition = JSON.stringify(ofType('AWS::StepFunctions::StateMachine')[0]?.[1].Properties.DefinitionString);
     expect(definition).toMatch(/\\"TimeoutSeconds\\":\d+/);
+  });
+
+  it("sends the environments' root-stack status events (terminal statuses) to the stack-event function", () => {
+    const [[, rule] = []] = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    const pattern = JSON.parse(JSON.stringify(rule?.Properties.EventPattern));
+    expect(pattern).toMatchObject({
+      source: ['aws.cloudformation'],
+      'detail-type': ['CloudFormation Stack Status Change'],
+      resources: [{ 'anything-but': { wildcard: '*:stack/dsenv-env-*-*/*' } }],
+      detail: {
+        'status-details': {
+          status: [
+            'CREATE_COMPLETE',
+            'CREATE_FAILED',
+            'ROLLBACK_COMPLETE',
+            'ROLLBACK_FAILED',
+            'DELETE_COMPLETE',
+            'DELETE_FAILED',
+          ],
+        },
+      },
+    });
+    expect(JSON.stringify(pattern.detail['stack-id'])).toContain(':stack/dsenv-env-');
+    const targetId = rule?.Properties.Targets[0].Arn['Fn::GetAtt'][0];
+    expect(resources[targetId]?.Metadata?.['dsenv:handler-entry']).toBe('functions/workflow/stack-event.ts');
+  });
+
+  it('lets only the functions that resume waits answer task tokens, and only of this state machine', () => {
+    const [[machineId] = []] = ofType('AWS::StepFunctions::StateMachine');
+    const answering = ofType('AWS::Lambda::Function')
+      .filter(([, f]) => f.Metadata?.['dsenv:handler-entry'])
+      .filter(([, f]) => {
+        const roleId = (f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        const statements = statementsOfRole(roleId).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('states:SendTask')),
+        );
+        for (const s of statements) expect(s.Resource).toEqual({ Ref: machineId });
+        return statements.length > 0;
+      })
+      .map(([, f]) => f.Metadata?.['dsenv:handler-entry'])
+      .sort();
+    expect(answering).toEqual([
+      'functions/workflow/check-stack.ts',
+      'functions/workflow/create-stack.ts',
+      'functions/workflow/stack-event.ts',
+      'functions/workflow/start-teardown.ts',
+    ]);
   });
 });
 

@@ -24,6 +24,7 @@ import {
 import type { RegistrationResponse } from '../../functions/schemas/catalog.js';
 import type { Environment } from '../../functions/schemas/environment.js';
 import { anEnvironment } from '../fixtures/workflow/fakes.js';
+import stackStatusChange from '../fixtures/workflow/stack-status-change.json' with { type: 'json' };
 import { ALICE, lambdaContext as apiContext, apiEvent } from '../unit/api/support/events.js';
 import { lambdaContext as taskContext } from '../unit/workflow/lambda-context.js';
 import { FakeAws, notFound, stackIdOf } from './support/fake-aws.js';
@@ -66,6 +67,10 @@ const LAMBDA_RUNTIME_VARIABLES = {
 };
 
 const ID = 'env-3k9x0q2m7ab1';
+/** ARN of the template's state machine, as the resolver answers `Ref` (set once the template is read). */
+let stateMachineArn = '';
+/** A task token of this state machine's (see SFNClient in support/sdk-requests.ts). */
+const taskToken = () => `AQtoken@${stateMachineArn}`;
 const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 const executionOf = (stateMachineArn: string | undefined, name: string) =>
   `${String(stateMachineArn).replace(':stateMachine:', ':execution:')}:${name}`;
@@ -247,9 +252,9 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       name: 'CreateStack starts the stack with the CloudFormation role',
       prepare: (aws) => {
         aws.records.set(ID, record({ status: 'CREATING' }));
-        return { environmentId: ID };
+        return { environmentId: ID, taskToken: taskToken() };
       },
-      sends: ['GetCommand', 'CreateStackCommand', 'UpdateCommand'],
+      sends: ['GetCommand', 'UpdateCommand', 'CreateStackCommand'],
       assess: (result) => expect(result).toEqual({ stackId: stackIdOf(`dsenv-${ID}`), stackName: `dsenv-${ID}` }),
     },
     {
@@ -260,21 +265,22 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           .stub('CloudFormationClient')
           .on(CreateStackCommand)
           .rejects(notFound('AlreadyExistsException', 'Stack already exists'));
-        return { environmentId: ID };
+        return { environmentId: ID, taskToken: taskToken() };
       },
-      sends: ['CreateStackCommand', 'DescribeStacksCommand'],
+      // The existing stack is complete: the wait is resumed here.
+      sends: ['CreateStackCommand', 'DescribeStacksCommand', 'SendTaskSuccessCommand'],
       assess: (result) => expect(result).toMatchObject({ stackName: `dsenv-${ID}` }),
     },
   ],
   'functions/workflow/check-stack.ts': [
     {
-      name: 'CheckCreate stores the outputs of a CREATE_COMPLETE stack',
+      name: 'CheckCreate stores the outputs of a CREATE_COMPLETE stack and resumes the wait',
       prepare: (aws) => {
         aws.records.set(ID, record({ status: 'CREATING', stackId: stackIdOf(`dsenv-${ID}`) }));
-        return { environmentId: ID, operation: 'create' };
+        return { environmentId: ID, operation: 'create', taskToken: taskToken() };
       },
-      sends: ['GetCommand', 'DescribeStacksCommand', 'UpdateCommand'],
-      assess: (result) => expect(result).toMatchObject({ state: 'COMPLETE' }),
+      sends: ['GetCommand', 'UpdateCommand', 'DescribeStacksCommand', 'SendTaskSuccessCommand'],
+      assess: (result) => expect(result).toMatchObject({ outcome: 'resumed' }),
     },
     {
       name: 'CheckCreate reads the failed events of a rolled-back stack',
@@ -299,10 +305,10 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
               },
             ],
           });
-        return { environmentId: ID, operation: 'create' };
+        return { environmentId: ID, operation: 'create', taskToken: taskToken() };
       },
-      sends: ['DescribeStacksCommand', 'DescribeStackEventsCommand'],
-      assess: (result) => expect(result).toMatchObject({ state: 'FAILED', reason: expect.stringContaining('VPCs') }),
+      sends: ['DescribeStacksCommand', 'DescribeStackEventsCommand', 'SendTaskFailureCommand'],
+      assess: (result) => expect(result).toMatchObject({ outcome: 'failed', stackStatus: 'ROLLBACK_COMPLETE' }),
     },
     {
       name: 'CheckDelete reports a stack being deleted',
@@ -312,10 +318,10 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           .stub('CloudFormationClient')
           .on(DescribeStacksCommand)
           .resolves({ Stacks: [aws.stack(`dsenv-${ID}`, 'DELETE_IN_PROGRESS')] });
-        return { environmentId: ID, operation: 'delete' };
+        return { environmentId: ID, operation: 'delete', taskToken: taskToken() };
       },
-      sends: ['DescribeStacksCommand'],
-      assess: (result) => expect(result).toMatchObject({ state: 'IN_PROGRESS' }),
+      sends: ['UpdateCommand', 'DescribeStacksCommand'],
+      assess: (result) => expect(result).toMatchObject({ outcome: 'waiting', stackStatus: 'DELETE_IN_PROGRESS' }),
     },
   ],
   'functions/workflow/validate-environment.ts': [
@@ -372,7 +378,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       name: 'StartTeardown deletes the expiry schedule and the stack with the CloudFormation role',
       prepare: (aws) => {
         aws.records.set(ID, record({ status: 'READY', stackId: stackIdOf(`dsenv-${ID}`) }));
-        return { environmentId: ID };
+        return { environmentId: ID, taskToken: taskToken() };
       },
       sends: ['UpdateCommand', 'DeleteScheduleCommand', 'DescribeStacksCommand', 'DeleteStackCommand'],
       assess: (result) => expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' }),
@@ -381,10 +387,25 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       name: 'StartTeardown of a catalog environment also terminates its provisioned product',
       prepare: (aws) => {
         aws.records.set(ID, catalogRecord({ stackId: stackIdOf(`dsenv-${ID}`) }));
-        return { environmentId: ID };
+        return { environmentId: ID, taskToken: taskToken() };
       },
       sends: ['DeleteScheduleCommand', 'DeleteStackCommand', 'TerminateProvisionedProductCommand'],
       assess: (result) => expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' }),
+    },
+  ],
+  'functions/workflow/stack-event.ts': [
+    {
+      name: "a root stack's CREATE_COMPLETE event stores the outputs and resumes the waiting execution",
+      prepare: (aws) => {
+        const wait = { operation: 'create', taskToken: taskToken(), requestToken: `${ID}-create-1` } as const;
+        aws.records.set(ID, record({ status: 'CREATING', stackId: stackIdOf(`dsenv-${ID}`), wait }));
+        return {
+          ...stackStatusChange,
+          detail: { ...stackStatusChange.detail, 'stack-id': stackIdOf(`dsenv-${ID}`) },
+        };
+      },
+      sends: ['GetCommand', 'DescribeStacksCommand', 'UpdateCommand', 'SendTaskSuccessCommand'],
+      assess: (result) => expect(result).toEqual({ outcome: 'resumed', environmentId: ID }),
     },
   ],
   'functions/workflow/catalog-registration.ts': [
@@ -601,6 +622,8 @@ beforeAll(async () => {
     if (roleId === undefined) throw new Error(`${entry}: the function has no role of the stack`);
     functions.set(entry, { entry, variables, statements: statementsOfRole(resources, roleId) });
   }
+  const machine = Object.entries(resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  stateMachineArn = String(resolve({ Ref: machine?.[0] }));
   prober = createServer((_req, res) => res.end('{"status":"ok"}'));
   proberUrl = `${await listenLocally(prober)}/health`;
   responseServer = createServer((req, res) => {

@@ -82,7 +82,7 @@ describe('fault injection on local mode', () => {
     const id = await create('throttled');
     const ready = await settle(id, ['READY', 'FAILED']);
 
-    expect(ready.status).toBe('READY');
+    expect(ready.status, ready.failureReason).toBe('READY');
     expect((await faults.armed()).throttle[0]?.count).toBe(0);
     expect(invocations(id, 'CreateStack')).toBe(2);
 
@@ -113,6 +113,13 @@ describe('fault injection on local mode', () => {
       const statuses = StackEvents.filter((e) => e.LogicalResourceId === `dsenv-${id}`).map((e) => e.ResourceStatus);
       expect(statuses).toContain(final);
       expect(statuses[0]).toBe('DELETE_COMPLETE');
+      // The stack's own failure event failed the wait (SendTaskFailure), not a look at the stack.
+      const failureEvents = local.stackEvents
+        .deliveries()
+        .filter((d) => d.event.detail['stack-id'] === environment.stackId)
+        .filter((d) => d.event.detail['status-details'].status === final);
+      expect(failureEvents.map((d) => (d.result as { outcome?: string } | undefined)?.outcome)).toEqual(['failed']);
+      expect(executionsOf(id).some((e) => e.events.some((event) => event.stateName === 'CheckCreate'))).toBe(false);
       await invariants();
     },
   );
@@ -140,6 +147,22 @@ describe('fault injection on local mode', () => {
 
     expect(environment.status).toBe('DELETED');
     expect(environment.teardown).toMatchObject({ attempts: 2, remaining: [] });
+    // DELETE_FAILED of attempt 1, then DELETE_COMPLETE of attempt 2, each resuming the wait of its attempt.
+    const teardownEvents = local.stackEvents
+      .deliveries()
+      .filter((d) => d.event.detail['stack-id'] === environment.stackId)
+      .filter((d) => d.event.detail['status-details'].status.startsWith('DELETE_'))
+      .filter((d) => !d.event.detail['status-details'].status.endsWith('_IN_PROGRESS'));
+    expect(
+      teardownEvents.map((d) => [
+        d.event.detail['status-details'].status,
+        d.event.detail['client-request-token'],
+        (d.result as { outcome?: string } | undefined)?.outcome,
+      ]),
+    ).toEqual([
+      ['DELETE_FAILED', `${id}-delete-1`, 'failed'],
+      ['DELETE_COMPLETE', `${id}-delete-2`, 'resumed'],
+    ]);
     await invariants();
   });
 

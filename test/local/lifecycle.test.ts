@@ -51,6 +51,12 @@ describe('local mode lifecycle', () => {
       const res = await fetch(`${url}/health`);
       expect(res.status).toBe(200);
     }
+    // Resumed by the stack's own CREATE_COMPLETE event: no look at the stack, no polling loop.
+    expect(statesEntered(expiring.id, 'provision')).toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+    const events = local.stackEvents.delivered().filter((e) => e.detail['stack-id'] === environment.stackId);
+    expect(events.map((e) => [e.detail['status-details'].status, e.detail['client-request-token']])).toEqual([
+      ['CREATE_COMPLETE', `${expiring.id}-create-1`],
+    ]);
   });
 
   it('moves the expiry with PATCH, and tears down at once with DELETE', async () => {
@@ -77,6 +83,7 @@ describe('local mode lifecycle', () => {
     expect(removal.status).toBe(202);
     const { environment } = await waitForStatus(local.apiUrl, deleted.id, ['DELETED', 'FAILED'], 30_000);
     expect(environment.status).toBe('DELETED');
+    expect(statesEntered(deleted.id, 'teardown')).toEqual(['Route', 'StartTeardown', 'FinishTeardown', 'TornDown']);
     await expectNothingLeft(environment, live?.probePid ?? -1, live?.publicUri ?? '');
   });
 
@@ -93,6 +100,13 @@ describe('local mode lifecycle', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiring.expiresAt));
     await expectNothingLeft(environment, live?.probePid ?? -1, live?.publicUri ?? '', urls);
   });
+
+  function statesEntered(environmentId: string, action: string): string[] {
+    const execution = local.stepFunctions
+      .executions()
+      .find((e) => JSON.parse(e.input).environmentId === environmentId && JSON.parse(e.input).action === action);
+    return (execution?.events ?? []).filter((e) => e.type === 'StateEntered').map((e) => e.stateName ?? '');
+  }
 
   async function expectNothingLeft(environment: ApiEnvironment, probePid: number, publicUri: string, urls?: string[]) {
     expect(environment.outputs.localUrls).toBeUndefined();

@@ -2,13 +2,14 @@ import type { LocalControlPlaneOptions } from '../../local/launcher.js';
 import { isListening } from '../../local/loopback.js';
 
 /**
- * Options for a local control plane in the end-to-end tests: a free port and short poll, retry, scheduler and
+ * Options for a local control plane in the end-to-end tests: a free port and short poll, heartbeat, retry, scheduler and
  * task intervals, so a lifecycle takes seconds; quiet unless a test collects the log lines.
  */
 export function fastLocalOptions(overrides: Partial<LocalControlPlaneOptions> = {}): LocalControlPlaneOptions {
   return {
     port: 0,
     pollMs: 200,
+    heartbeatMs: 3000,
     retryIntervalMs: 200,
     schedulerIntervalMs: 500,
     taskIntervalMs: 500,
@@ -24,6 +25,7 @@ export interface ApiEnvironment {
   id: string;
   status: string;
   expiresAt: string;
+  stackId?: string;
   failureReason?: string;
   outputs: { publicUri?: string; localUrls?: string[] };
   validation?: { passed: boolean; checks: { name: string; status: string; detail: string }[] };

@@ -2,10 +2,15 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  InvalidToken,
   ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,8 +61,8 @@ const definition = {
   },
 } as unknown as StateMachineDefinition;
 
-async function waitForStatus(client: SFNClient, executionArn: string) {
-  for (let i = 0; i < 100; i++) {
+async function waitForStatus(client: SFNClient, executionArn: string, timeoutMs = 2_000) {
+  for (let i = 0; i < timeoutMs / 20; i++) {
     const out = await client.send(new DescribeExecutionCommand({ executionArn }));
     if (out.status !== 'RUNNING') return out;
     await new Promise((r) => setTimeout(r, 20));
@@ -204,5 +209,139 @@ describe('local Step Functions stand-in', () => {
     await expect(
       client.send(new DescribeExecutionCommand({ executionArn: `${ARN.replace('stateMachine', 'execution')}:nope` })),
     ).rejects.toBeInstanceOf(ExecutionDoesNotExist);
+  });
+});
+
+/** A callback task (as CreateStack is): the function gets a token; SendTask* answers it. */
+const callbackDefinition = {
+  StartAt: 'Await',
+  States: {
+    Await: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: FN, Payload: { 'id.$': '$.id', 'taskToken.$': '$$.Task.Token' } },
+      HeartbeatSeconds: 60,
+      ResultPath: '$.answer',
+      Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 1 }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }],
+      End: true,
+    },
+    Failed: { Type: 'Fail', Error: 'WaitFailed', CausePath: '$.error.Cause' },
+  },
+} as unknown as StateMachineDefinition;
+
+describe('local Step Functions stand-in: callback tasks', () => {
+  const CALLBACK_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:callback';
+  let sfn: StepFunctionsStandIn;
+  let client: SFNClient;
+  /** Tokens each execution's task was given, by the input's id, in order. */
+  const tokens = new Map<string, string[]>();
+  const tokenOf = async (id: string, nth = 0) => {
+    for (let i = 0; i < 200 && (tokens.get(id)?.length ?? 0) <= nth; i++) await new Promise((r) => setTimeout(r, 10));
+    return tokens.get(id)?.[nth] ?? '';
+  };
+  const start = async (id: string) =>
+    (
+      await client.send(
+        new StartExecutionCommand({ stateMachineArn: CALLBACK_ARN, name: id, input: JSON.stringify({ id }) }),
+      )
+    ).executionArn as string;
+
+  beforeAll(async () => {
+    sfn = await startStepFunctionsStandIn({
+      stateMachineArn: CALLBACK_ARN,
+      definition: callbackDefinition,
+      retryIntervalMs: 5,
+      heartbeatMs: 300,
+      tasks: {
+        Await: async (input) => {
+          const { id, taskToken } = input as { id: string; taskToken: string };
+          tokens.set(id, [...(tokens.get(id) ?? []), taskToken]);
+          // Like CreateStack finding its stack already done: it answers its own token before it returns.
+          if (id === 'self') {
+            await client.send(new SendTaskSuccessCommand({ taskToken, output: '{"by":"itself"}' }));
+          }
+          return { started: true };
+        },
+      },
+    });
+    client = new SFNClient({
+      endpoint: sfn.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+  });
+  afterAll(async () => {
+    await sfn.close();
+  });
+
+  it('sleeps until SendTaskSuccess, whose output is the task result; a token answers once', async () => {
+    const executionArn = await start('ok');
+    const token = await tokenOf('ok');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await client.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"state":"COMPLETE"}' }));
+
+    const done = await waitForStatus(client, executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output as string)).toEqual({ id: 'ok', answer: { state: 'COMPLETE' } });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toBeInstanceOf(
+      TaskTimedOut,
+    );
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' })),
+    ).rejects.toBeInstanceOf(InvalidToken);
+  });
+
+  it('fails the task with SendTaskFailure’s error and cause', async () => {
+    const executionArn = await start('failed');
+
+    await client.send(
+      new SendTaskFailureCommand({
+        taskToken: await tokenOf('failed'),
+        error: 'StackOperationFailedError',
+        cause: 'Vpc: limit',
+      }),
+    );
+
+    expect(await waitForStatus(client, executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'WaitFailed',
+      cause: 'Vpc: limit',
+    });
+  });
+
+  it('times out with States.HeartbeatTimeout, retries with a fresh token, then fails', async () => {
+    const executionArn = await start('silent');
+
+    const done = await waitForStatus(client, executionArn, 3_000);
+
+    expect(done).toMatchObject({ status: 'FAILED', cause: expect.stringContaining('no heartbeat') });
+    const [first, second] = tokens.get('silent') ?? [];
+    expect(first).toBeDefined();
+    expect(second).not.toBe(first);
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: first, output: '{}' }))).rejects.toBeInstanceOf(
+      TaskTimedOut,
+    );
+  });
+
+  it('keeps a task alive past its heartbeat while SendTaskHeartbeat comes', async () => {
+    const executionArn = await start('beating');
+    const token = await tokenOf('beating');
+
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 120));
+      await client.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    }
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"alive":true}' }));
+
+    expect((await waitForStatus(client, executionArn)).status).toBe('SUCCEEDED');
+    expect(tokens.get('beating')).toHaveLength(1);
+  });
+
+  it('accepts an answer the task’s own function sends before it returns', async () => {
+    const done = await waitForStatus(client, await start('self'));
+    expect(JSON.parse(done.output as string)).toMatchObject({ answer: { by: 'itself' } });
   });
 });

@@ -28,7 +28,11 @@ beforeAll(async () => {
   synthesized = await synthesizeStateMachine();
 }, 120_000);
 
-/** Runs the synthesized definition with fake task results (no waits, no retry delays). */
+/**
+ * Runs the synthesized definition with fake task results (no retry delays). A callback task's fake stands for the
+ * whole wait: what it returns is what SendTaskSuccess resumes the task with, what it throws is SendTaskFailure's
+ * error (or `States.HeartbeatTimeout` when no event came).
+ */
 async function execute(input: Record<string, unknown>, handlers: Record<string, TaskHandler>): Promise<Run> {
   const { definition, taskHandlers } = synthesized;
   const calls: Run['calls'] = [];
@@ -38,9 +42,15 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
     Object.keys(taskHandlers).map((state) => [
       state,
       async (effective: Record<string, unknown>) => {
-        // payloadResponseOnly tasks get the payload itself; lambda:invoke tasks get {FunctionName, Payload}.
-        const wrapped = definition.States[state]?.Resource === 'arn:aws:states:::lambda:invoke';
-        const { executionArn, ...payload } = (wrapped ? effective.Payload : effective) as Record<string, unknown>;
+        // payloadResponseOnly tasks get the payload itself; lambda:invoke tasks get {FunctionName, Payload}, and a
+        // callback task (lambda:invoke.waitForTaskToken) gets that too but resumes with SendTaskSuccess's output.
+        const resource = definition.States[state]?.Resource ?? '';
+        const wrapped = resource === 'arn:aws:states:::lambda:invoke';
+        const callback = resource.endsWith('.waitForTaskToken');
+        const { executionArn, ...payload } = (wrapped || callback ? effective.Payload : effective) as Record<
+          string,
+          unknown
+        >;
         calls.push({ state, input: payload });
         executionArns.push(executionArn);
         const handler = handlers[state];
@@ -54,12 +64,11 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
   );
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
-    context: { Execution: { Id: EXECUTION_ARN, Name: EXECUTION_ARN.split(':').pop() } },
     overrides: {
       taskResourceLocalHandlers: localHandlers as never,
-      waitTimeOverrides: { WaitForCreate: 0, WaitForDelete: 0 },
       retryIntervalOverrides: Object.fromEntries(Object.keys(taskHandlers).map((s) => [s, 0])),
     },
+    context: { Execution: { Id: EXECUTION_ARN, Name: EXECUTION_ARN.split(':').pop() }, Task: { Token: TOKEN } },
   });
   const path: string[] = [];
   const collecting = (async () => {
@@ -78,59 +87,93 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
   return { path, calls, executionArns, result, error };
 }
 
+const TOKEN = 'AQtoken';
 const environmentId = 'env-3k9x0q2m7ab1';
-const stack = {
-  stackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-3k9x0q2m7ab1/1',
-  stackName: 'dsenv-env-3k9x0q2m7ab1',
+const created = { state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' };
+const deletedStack = { state: 'COMPLETE', stackStatus: 'DELETE_COMPLETE' };
+const noEvent = () => {
+  throw named('States.HeartbeatTimeout', 'no heartbeat or result within 480 s');
 };
 const teardownOk: Record<string, TaskHandler> = {
-  StartTeardown: (_, n) => ({ attempt: n, stackStatus: 'DELETE_IN_PROGRESS' }),
-  CheckDelete: () => ({ state: 'COMPLETE', stackStatus: 'DELETE_COMPLETE' }),
+  StartTeardown: () => deletedStack,
   FinishTeardown: () => ({ status: 'DELETED' }),
 };
 
 describe('provisioning', () => {
-  it('creates, polls until complete, validates and ends Ready', async () => {
+  it('creates the stack, sleeps until its event resumes it, validates and ends Ready', async () => {
+    const run = await execute(
+      { action: 'provision', environmentId },
+      { CreateStack: () => created, Validate: () => ({ passed: true, failedChecks: [] }) },
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.path).toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+    expect(run.calls.map((c) => [c.state, c.input])).toEqual([
+      ['CreateStack', { environmentId, taskToken: TOKEN }],
+      ['Validate', { environmentId }],
+    ]);
+    // Each task learns its execution, for the correlation keys of its logs.
+    expect(run.executionArns).toEqual(Array(2).fill(EXECUTION_ARN));
+    expect(run.result).toMatchObject({ check: created, validation: { passed: true } });
+  });
+
+  it('looks at the stack once when no event came within the heartbeat, then proceeds', async () => {
     const run = await execute(
       { action: 'provision', environmentId },
       {
-        CreateStack: () => stack,
-        CheckCreate: (_, n) =>
-          n < 3
-            ? { state: 'IN_PROGRESS', stackStatus: 'CREATE_IN_PROGRESS' }
-            : { state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' },
+        CreateStack: noEvent,
+        CheckCreate: () => created,
         Validate: () => ({ passed: true, failedChecks: [] }),
       },
     );
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual([
-      'Route',
-      'CreateStack',
-      ...Array(3).fill(['WaitForCreate', 'CheckCreate', 'CreateDone?']).flat(),
-      'Validate',
-      'Valid?',
-      'Ready',
-    ]);
-    expect(run.calls.map((c) => [c.state, c.input])).toEqual([
-      ['CreateStack', { environmentId }],
-      ['CheckCreate', { environmentId, operation: 'create' }],
-      ['CheckCreate', { environmentId, operation: 'create' }],
-      ['CheckCreate', { environmentId, operation: 'create' }],
-      ['Validate', { environmentId }],
-    ]);
-    // Each task learns its execution, for the correlation keys of its logs.
-    expect(run.executionArns).toEqual(Array(5).fill(EXECUTION_ARN));
-    expect(run.result).toMatchObject({ stack, validation: { passed: true }, check: { state: 'COMPLETE' } });
+    expect(run.path).toEqual(['Route', 'CreateStack', 'CheckCreate', 'Validate', 'Valid?', 'Ready']);
+    expect(run.calls.find((c) => c.state === 'CheckCreate')?.input).toEqual({
+      environmentId,
+      operation: 'create',
+      taskToken: TOKEN,
+    });
   });
 
-  it('records a failed creation with the stack reason, then cleans up', async () => {
+  it('waits again a bounded number of times, then ends FAILED with the heartbeat timeout as reason', async () => {
     const run = await execute(
       { action: 'provision', environmentId },
       {
-        CreateStack: () => stack,
-        CheckCreate: () => ({ state: 'FAILED', stackStatus: 'ROLLBACK_COMPLETE', reason: 'Subnet: limit exceeded' }),
-        RecordCreateFailure: () => ({ status: 'FAILED' }),
+        CreateStack: noEvent,
+        CheckCreate: noEvent,
+        RecordCreateFailure: () => ({ status: 'CREATING' }),
+        ...teardownOk,
+      },
+    );
+
+    expect(run.error).toBeUndefined();
+    // 30-minute stack timeout / 480 s heartbeat → 4 waits, plus one: the first try and 5 retries.
+    expect(run.calls.filter((c) => c.state === 'CheckCreate')).toHaveLength(1 + 5);
+    expect(run.path).toEqual([
+      'Route',
+      'CreateStack',
+      'CheckCreate',
+      'RecordCreateFailure',
+      'StartTeardown',
+      'FinishTeardown',
+      'TornDown',
+    ]);
+    expect(run.calls.find((c) => c.state === 'RecordCreateFailure')?.input).toMatchObject({
+      stage: 'create',
+      error: { Error: 'States.HeartbeatTimeout', Cause: expect.stringContaining('no heartbeat') },
+    });
+  });
+
+  it('records a failed creation with the stack reason (SendTaskFailure), then cleans up', async () => {
+    const cause = 'LoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer) CREATE_FAILED: Too many load balancers';
+    const run = await execute(
+      { action: 'provision', environmentId, reason: 'sweeper' },
+      {
+        CreateStack: () => {
+          throw named('StackOperationFailedError', cause);
+        },
+        RecordCreateFailure: () => ({ status: 'CREATING' }),
         ...teardownOk,
         FinishTeardown: () => ({ status: 'FAILED' }),
       },
@@ -140,74 +183,43 @@ describe('provisioning', () => {
     expect(run.path).toEqual([
       'Route',
       'CreateStack',
-      'WaitForCreate',
-      'CheckCreate',
-      'CreateDone?',
       'RecordCreateFailure',
       'StartTeardown',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
       'FinishTeardown',
       'TornDown',
     ]);
     const record = run.calls.find((c) => c.state === 'RecordCreateFailure')?.input;
-    expect(record).toMatchObject({ environmentId, stage: 'create', reason: 'Subnet: limit exceeded' });
-    expect(record).not.toHaveProperty('error');
-    expect(run.calls.filter((c) => c.state !== 'RecordCreateFailure').map((c) => c.input.environmentId)).toEqual(
-      Array(run.calls.length - 1).fill(environmentId),
-    );
+    // The execution's own reason (sweeper) is not why provisioning failed: blanked, the error is the reason.
+    expect(record).toMatchObject({
+      environmentId,
+      stage: 'create',
+      reason: '',
+      error: { Error: 'StackOperationFailedError', Cause: cause },
+    });
     expect(run.result).toMatchObject({ finish: { status: 'FAILED' } });
   });
 
-  it('records the error a provisioning task threw (after its retries), then cleans up', async () => {
+  it('retries a provisioning task on a transient error, with a fresh wait', async () => {
     const run = await execute(
       { action: 'provision', environmentId },
       {
         CreateStack: (_, n) => {
           if (n === 1) throw named('TransientError', 'throttled');
-          throw named('StackOperationFailedError', 'AlreadyExistsException');
+          return created;
         },
-        RecordCreateFailure: () => ({ status: 'FAILED' }),
-        ...teardownOk,
+        Validate: () => ({ passed: true, failedChecks: [] }),
       },
     );
 
-    expect(run.path.slice(0, 4)).toEqual(['Route', 'CreateStack', 'RecordCreateFailure', 'StartTeardown']);
+    expect(run.path.at(-1)).toBe('Ready');
     expect(run.calls.filter((c) => c.state === 'CreateStack')).toHaveLength(2);
-    const record = run.calls.find((c) => c.state === 'RecordCreateFailure')?.input;
-    expect(record).toMatchObject({
-      environmentId,
-      stage: 'create',
-      error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('AlreadyExistsException') },
-    });
-    // Empty: the error is the reason (record-failure reads an empty reason as none).
-    expect(record?.reason).toBe('');
-    expect(run.path.at(-1)).toBe('TornDown');
-  });
-
-  it('does not take why the execution was started for why provisioning failed', async () => {
-    const run = await execute(
-      { action: 'provision', environmentId, reason: 'sweeper' },
-      {
-        CreateStack: () => {
-          throw named('StackOperationFailedError', 'AlreadyExistsException');
-        },
-        RecordCreateFailure: () => ({ status: 'FAILED' }),
-        ...teardownOk,
-      },
-    );
-
-    const record = run.calls.find((c) => c.state === 'RecordCreateFailure')?.input;
-    expect(record).toMatchObject({ stage: 'create', reason: '', error: { Error: 'StackOperationFailedError' } });
   });
 
   it('records a failed validation, then cleans up', async () => {
     const run = await execute(
       { action: 'provision', environmentId },
       {
-        CreateStack: () => stack,
-        CheckCreate: () => ({ state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' }),
+        CreateStack: () => created,
         Validate: () => ({ passed: false, failedChecks: ['http-ipv6'] }),
         RecordValidationFailure: () => ({ status: 'FAILED' }),
         ...teardownOk,
@@ -219,16 +231,10 @@ describe('provisioning', () => {
     expect(run.path).toEqual([
       'Route',
       'CreateStack',
-      'WaitForCreate',
-      'CheckCreate',
-      'CreateDone?',
       'Validate',
       'Valid?',
       'RecordValidationFailure',
       'StartTeardown',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
       'FinishTeardown',
       'TornDown',
     ]);
@@ -238,81 +244,58 @@ describe('provisioning', () => {
     });
   });
 
+  it('still cleans up when the failure cannot be recorded', async () => {
+    const run = await execute(
+      { action: 'provision', environmentId },
+      {
+        CreateStack: () => {
+          throw named('StackOperationFailedError', 'CREATE_FAILED');
+        },
+        RecordCreateFailure: () => {
+          throw named('NotFoundError', 'environment does not exist');
+        },
+        ...teardownOk,
+      },
+    );
+
+    expect(run.path).toEqual([
+      'Route',
+      'CreateStack',
+      'RecordCreateFailure',
+      'StartTeardown',
+      'FinishTeardown',
+      'TornDown',
+    ]);
+  });
+
   it('stops as Superseded when the environment is deleted while provisioning', async () => {
     const run = await execute(
       { action: 'provision', environmentId },
       {
-        CreateStack: () => stack,
-        CheckCreate: () => {
+        CreateStack: () => {
           throw named('ConflictError', 'environment is DELETING');
         },
       },
     );
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual(['Route', 'CreateStack', 'WaitForCreate', 'CheckCreate', 'Superseded']);
+    expect(run.path).toEqual(['Route', 'CreateStack', 'Superseded']);
     // first try + 3 retries on fresh state: the conflict persisted, so another execution owns the environment
-    expect(run.calls.map((c) => c.state)).toEqual([
-      'CreateStack',
-      'CheckCreate',
-      'CheckCreate',
-      'CheckCreate',
-      'CheckCreate',
-    ]);
-  });
-
-  it('retries a provisioning step whose conditional write lost a race with a benign concurrent write', async () => {
-    const run = await execute(
-      { action: 'provision', environmentId },
-      {
-        CreateStack: (_, n) => {
-          if (n === 1) throw named('ConflictError', 'environment changed meanwhile (expected version 1)');
-          return stack;
-        },
-        CheckCreate: () => ({ state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' }),
-        Validate: () => ({ passed: true, failedChecks: [] }),
-      },
-    );
-
-    expect(run.error).toBeUndefined();
-    expect(run.path.at(-1)).toBe('Ready');
-    expect(run.calls.filter((c) => c.state === 'CreateStack')).toHaveLength(2);
+    expect(run.calls.map((c) => c.state)).toEqual(['CreateStack', 'CreateStack', 'CreateStack', 'CreateStack']);
   });
 });
 
 describe('teardown', () => {
-  it('deletes the stack of an expired environment and ends TornDown', async () => {
-    const run = await execute(
-      { action: 'teardown', environmentId, reason: 'expired' },
-      {
-        ...teardownOk,
-        CheckDelete: (_, n) =>
-          n === 1
-            ? { state: 'IN_PROGRESS', stackStatus: 'DELETE_IN_PROGRESS' }
-            : { state: 'COMPLETE', stackStatus: 'DELETE_COMPLETE' },
-      },
-    );
+  it('deletes the stack, sleeps until its event resumes it, and ends TornDown', async () => {
+    const run = await execute({ action: 'teardown', environmentId, reason: 'expired' }, teardownOk);
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual([
-      'Route',
-      'StartTeardown',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
-      'FinishTeardown',
-      'TornDown',
-    ]);
+    expect(run.path).toEqual(['Route', 'StartTeardown', 'FinishTeardown', 'TornDown']);
     expect(run.calls.map((c) => [c.state, c.input])).toEqual([
-      ['StartTeardown', { environmentId }],
-      ['CheckDelete', { environmentId, operation: 'delete' }],
-      ['CheckDelete', { environmentId, operation: 'delete' }],
+      ['StartTeardown', { environmentId, taskToken: TOKEN }],
       ['FinishTeardown', { environmentId }],
     ]);
-    expect(run.result).toMatchObject({ finish: { status: 'DELETED' } });
+    expect(run.result).toMatchObject({ check: deletedStack, finish: { status: 'DELETED' } });
   });
 
   it('starts the deletion again after DELETE_FAILED, then succeeds', async () => {
@@ -320,157 +303,84 @@ describe('teardown', () => {
       { action: 'teardown', environmentId, reason: 'deleted' },
       {
         ...teardownOk,
-        CheckDelete: (_, n) =>
-          n === 1
-            ? { state: 'FAILED', stackStatus: 'DELETE_FAILED', reason: 'ENI in use' }
-            : { state: 'COMPLETE', stackStatus: 'DELETE_COMPLETE' },
+        StartTeardown: (_, n) => {
+          if (n === 1) throw named('StackDeleteFailedError', 'NetworkStack DELETE_FAILED: ENI in use');
+          return deletedStack;
+        },
       },
     );
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual([
-      'Route',
-      'StartTeardown',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
-      'StartTeardown',
-      'WaitForDelete',
-      'CheckDelete',
-      'DeleteDone?',
-      'FinishTeardown',
-      'TornDown',
-    ]);
-    expect(run.result).toMatchObject({ teardown: { attempt: 2 } });
+    expect(run.path).toEqual(['Route', 'StartTeardown', 'FinishTeardown', 'TornDown']);
+    expect(run.calls.filter((c) => c.state === 'StartTeardown')).toHaveLength(2);
   });
 
-  it('records a teardown that cannot finish and fails the execution', async () => {
-    const run = await execute(
-      { action: 'teardown', environmentId, reason: 'expired' },
-      {
-        ...teardownOk,
-        FinishTeardown: () => {
-          throw named('StackOperationFailedError', 'still tagged: arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1');
-        },
-        RecordTeardownFailure: () => ({ status: 'FAILED' }),
-      },
-    );
-
-    expect(run.path.slice(-3)).toEqual(['FinishTeardown', 'RecordTeardownFailure', 'TeardownFailed']);
-    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
-      environmentId,
-      stage: 'teardown',
-      // the delete completed: no stack reason, and not the execution's own reason (`expired`)
-      reason: '',
-      error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('vpc/vpc-1') },
-    });
-    expect(run.error?.message).toMatch(/vpc\/vpc-1/);
-  });
-
-  it('names the resources that failed to delete when DeleteStack keeps failing', async () => {
-    const stuck = 'PrivateSubnet1 (AWS::EC2::Subnet) DELETE_FAILED: subnet-1 has dependencies';
+  it('records a teardown that keeps failing, naming the resources, and fails the execution', async () => {
     const run = await execute(
       { action: 'teardown', environmentId, reason: 'deleted' },
       {
+        ...teardownOk,
         StartTeardown: (_, n) => {
-          if (n > 3) throw named('StackOperationFailedError', 'stack could not be deleted in 3 attempts');
-          return { attempt: n, stackStatus: 'DELETE_FAILED' };
-        },
-        CheckDelete: () => ({ state: 'FAILED', stackStatus: 'DELETE_FAILED', reason: stuck }),
-        RecordTeardownFailure: () => ({ status: 'FAILED' }),
-      },
-    );
-
-    expect(run.path).toEqual([
-      'Route',
-      ...Array(3).fill(['StartTeardown', 'WaitForDelete', 'CheckDelete', 'DeleteDone?']).flat(),
-      'StartTeardown',
-      'RecordTeardownFailure',
-      'TeardownFailed',
-    ]);
-    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
-      environmentId,
-      stage: 'teardown',
-      reason: stuck,
-      error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('in 3 attempts') },
-    });
-    expect(run.error?.message).toMatch(/in 3 attempts/);
-  });
-
-  it('records a teardown that fails before any stack check with the error alone', async () => {
-    const run = await execute(
-      { action: 'teardown', environmentId, reason: 'expired' },
-      {
-        StartTeardown: () => {
-          throw named('NotFoundError', `environment ${environmentId} not found`);
+          if (n <= 3) throw named('StackDeleteFailedError', 'NetworkStack DELETE_FAILED: ENI in use');
+          throw named('StackOperationFailedError', 'could not be deleted in 3 attempts (last status DELETE_FAILED)');
         },
         RecordTeardownFailure: () => ({ status: 'FAILED' }),
       },
     );
 
     expect(run.path).toEqual(['Route', 'StartTeardown', 'RecordTeardownFailure', 'TeardownFailed']);
+    expect(run.calls.filter((c) => c.state === 'StartTeardown')).toHaveLength(4);
     expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
       environmentId,
       stage: 'teardown',
-      reason: '',
-      error: { Error: 'NotFoundError', Cause: expect.stringContaining('not found') },
+      error: { Error: 'StackOperationFailedError', Cause: expect.stringContaining('in 3 attempts') },
     });
-    expect(run.error?.message).toMatch(/not found/);
+    expect(run.error?.message).toMatch(/in 3 attempts/);
   });
 
-  it('records the cleanup teardown’s own error, not the provisioning error before it', async () => {
+  it('looks at the stack when no delete event came, and deletes again when it finds DELETE_FAILED', async () => {
     const run = await execute(
-      { action: 'provision', environmentId },
+      { action: 'teardown', environmentId, reason: 'deleted' },
       {
-        CreateStack: () => {
-          throw named('StackOperationFailedError', 'AlreadyExistsException');
+        ...teardownOk,
+        StartTeardown: (_, n) => (n === 1 ? noEvent() : deletedStack),
+        CheckDelete: () => {
+          throw named('StackDeleteFailedError', 'NetworkStack DELETE_FAILED');
         },
-        RecordCreateFailure: () => ({ status: 'FAILED' }),
-        StartTeardown: () => {
-          throw named('AccessDeniedException', 'not authorized to perform cloudformation:DeleteStack');
-        },
-        RecordTeardownFailure: () => ({ status: 'FAILED' }),
       },
     );
 
-    expect(run.path.slice(-4)).toEqual([
-      'RecordCreateFailure',
-      'StartTeardown',
-      'RecordTeardownFailure',
-      'TeardownFailed',
-    ]);
-    expect(run.calls.find((c) => c.state === 'RecordTeardownFailure')?.input).toMatchObject({
-      stage: 'teardown',
-      reason: '',
-      error: { Error: 'AccessDeniedException', Cause: expect.stringContaining('cloudformation:DeleteStack') },
+    expect(run.error).toBeUndefined();
+    expect(run.path).toEqual(['Route', 'StartTeardown', 'CheckDelete', 'StartTeardown', 'FinishTeardown', 'TornDown']);
+    expect(run.calls.find((c) => c.state === 'CheckDelete')?.input).toEqual({
+      environmentId,
+      operation: 'delete',
+      taskToken: TOKEN,
     });
   });
 
   it('ends Superseded, not failed, when an overlapping teardown already settled the environment', async () => {
     const run = await execute(
-      { action: 'teardown', environmentId, reason: 'expired' },
+      { action: 'teardown', environmentId, reason: 'deleted' },
       {
-        ...teardownOk,
         StartTeardown: () => {
-          throw named('ConflictError', `environment ${environmentId} is already DELETED`);
+          throw named('ConflictError', 'environment is already DELETED');
         },
-        RecordTeardownFailure: () => ({ status: 'FAILED' }),
       },
     );
 
     expect(run.calls.filter((c) => c.state === 'StartTeardown')).toHaveLength(4); // first try + 3 conflict retries
     expect(run.path.at(-1)).toBe('Superseded');
-    expect(run.calls.some((c) => c.state === 'RecordTeardownFailure')).toBe(false);
     expect(run.error).toBeUndefined();
   });
 
   it('retries FinishTeardown while resources remain before giving up', async () => {
     const run = await execute(
-      { action: 'teardown', environmentId },
+      { action: 'teardown', environmentId, reason: 'deleted' },
       {
         ...teardownOk,
         FinishTeardown: (_, n) => {
-          if (n < 3) throw named('ResourcesRemainError', 'target group still present');
+          if (n < 3) throw named('ResourcesRemainError', '1 resource(s) remain');
           return { status: 'DELETED' };
         },
       },
@@ -497,10 +407,30 @@ describe('synthesized definition', () => {
     });
   });
 
-  it('waits pollSeconds from configuration between polls', async () => {
-    const { definition } = await synthesizeStateMachine({ config: { pollSeconds: 7 } });
-    expect(definition.States.WaitForCreate).toMatchObject({ Type: 'Wait', Seconds: 7 });
-    expect(definition.States.WaitForDelete).toMatchObject({ Type: 'Wait', Seconds: 7 });
-    expect(synthesized.definition.States.WaitForCreate).toMatchObject({ Seconds: 15 });
+  it('has no polling loop: no Wait state, and every stack wait is a callback task with a heartbeat', () => {
+    const states = Object.entries(synthesized.definition.States);
+    expect(states.filter(([, s]) => s.Type === 'Wait')).toEqual([]);
+    const callbacks = states.filter(([, s]) => s.Resource?.endsWith('.waitForTaskToken')).map(([name]) => name);
+    expect(callbacks.sort()).toEqual(['CheckCreate', 'CheckDelete', 'CreateStack', 'StartTeardown']);
+    for (const name of callbacks) expect(synthesized.definition.States[name]?.HeartbeatSeconds).toBe(480);
+  });
+
+  it('gives every task a catch-all', () => {
+    for (const [name, state] of Object.entries(synthesized.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const catchers = (state.Catch ?? []) as { ErrorEquals: string[] }[];
+      expect(
+        catchers.some((c) => c.ErrorEquals.includes('States.ALL')),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('takes the heartbeat from configuration and bounds the checks by the stack timeout', async () => {
+    const { definition } = await synthesizeStateMachine({ config: { heartbeatSeconds: 60, stackTimeoutMinutes: 10 } });
+    expect(definition.States.CreateStack?.HeartbeatSeconds).toBe(60);
+    const retriers = (definition.States.CheckCreate?.Retry ?? []) as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const retry = retriers.find((r) => r.ErrorEquals.includes('States.HeartbeatTimeout'));
+    expect(retry?.MaxAttempts).toBe(11);
   });
 });

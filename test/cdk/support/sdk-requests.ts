@@ -54,8 +54,14 @@ export const SERVICES: Record<string, Service> = {
   DynamoDBClient: { prefix: 'dynamodb', resource: (_, input) => tableArn(input) },
   SFNClient: {
     prefix: 'states',
-    resource: (operation, input) =>
-      operation === 'StartExecution' ? input.stateMachineArn : (input.executionArn ?? input.stateMachineArn ?? '*'),
+    resource: (operation, input) => {
+      // Task tokens are opaque on AWS; the contract scenarios' tokens end with `@<state machine ARN>` (taskTokenOf),
+      // so that answering one is checked against the state machine it belongs to.
+      if (operation.startsWith('SendTask')) return String(input.taskToken).split('@')[1] ?? '*';
+      return operation === 'StartExecution'
+        ? input.stateMachineArn
+        : (input.executionArn ?? input.stateMachineArn ?? '*');
+    },
   },
   SchedulerClient: {
     prefix: 'scheduler',

@@ -7,6 +7,7 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { checkStack, createStack, type ProvisioningDeps } from '../../../functions/domain/provisioning.js';
@@ -16,6 +17,8 @@ import rollback from '../../fixtures/workflow/rollback-events.json' with { type:
 import stackOutputs from '../../fixtures/workflow/stack-outputs.json' with { type: 'json' };
 
 const cfnMock = mockClient(CloudFormationClient);
+const sfnMock = mockClient(SFNClient);
+const TOKEN = 'AQtask-token';
 const ID = 'env-3k9x0q2m7ab1';
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-3k9x0q2m7ab1/p-1';
 const config = {
@@ -27,14 +30,22 @@ const config = {
 function setup(overrides = {}) {
   const clock = fixedClock('2026-11-25T10:01:00.000Z');
   const registry = new FakeRegistry(clock, anEnvironment(overrides));
-  const deps: ProvisioningDeps = { registry, cfn: new CloudFormationClient({ region: 'us-east-1' }), config };
+  const deps: ProvisioningDeps = {
+    registry,
+    cfn: new CloudFormationClient({ region: 'us-east-1' }),
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    config,
+  };
   return { registry, deps };
 }
 
 const events = (list: unknown[]): StackEvent[] =>
   (list as (StackEvent & { Timestamp: string })[]).map((e) => ({ ...e, Timestamp: new Date(e.Timestamp) }));
 
-beforeEach(() => cfnMock.reset());
+beforeEach(() => {
+  cfnMock.reset();
+  sfnMock.reset();
+});
 
 describe('createStack', () => {
   it('creates the parent stack with the blueprint, parameters, tags, role and capabilities and records the stack id', async () => {
@@ -42,7 +53,7 @@ describe('createStack', () => {
     const { registry, deps } = setup();
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
     // Act
-    const result = await createStack(deps, ID);
+    const result = await createStack(deps, { environmentId: ID, taskToken: TOKEN });
     // Assess
     expect(result).toEqual({ stackId: STACK_ID, stackName: `dsenv-${ID}` });
     expect(cfnMock).toHaveReceivedCommandWith(CreateStackCommand, {
@@ -64,13 +75,20 @@ describe('createStack', () => {
       ],
     });
     expect(registry.stored(ID).stackId).toBe(STACK_ID);
+    // The wait was stored before the stack was started: no event of this stack can come before it.
+    expect(registry.writes[0]?.changes).toEqual({
+      wait: { operation: 'create', taskToken: TOKEN, requestToken: `${ID}-create-1` },
+    });
+    expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input.ClientRequestToken).toBe(`${ID}-create-1`);
+    // The execution sleeps: nothing resumes it here.
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('uses the same ClientRequestToken when the same environment is created again', async () => {
     const { deps } = setup();
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
-    await createStack(deps, ID);
-    await createStack(deps, ID);
+    await createStack(deps, { environmentId: ID, taskToken: TOKEN });
+    await createStack(deps, { environmentId: ID, taskToken: TOKEN });
     const tokens = cfnMock.commandCalls(CreateStackCommand).map((c) => c.args[0].input.ClientRequestToken);
     expect(tokens[0]).toMatch(/^[a-zA-Z0-9][-a-zA-Z0-9]*$/);
     expect(tokens[1]).toBe(tokens[0]);
@@ -86,14 +104,33 @@ describe('createStack', () => {
         { StackId: STACK_ID, StackName: `dsenv-${ID}`, StackStatus: 'CREATE_IN_PROGRESS', CreationTime: new Date() },
       ],
     });
-    const result = await createStack(deps, ID);
+    const result = await createStack(deps, { environmentId: ID, taskToken: TOKEN });
     expect(result.stackId).toBe(STACK_ID);
     expect(registry.stored(ID).stackId).toBe(STACK_ID);
+    // Still in progress: its event will resume the wait.
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('resumes the wait itself when the existing stack is already complete (its event is long gone)', async () => {
+    const { deps } = setup();
+    cfnMock
+      .on(CreateStackCommand)
+      .rejects(new AlreadyExistsException({ message: 'Stack [dsenv-env-3k9x0q2m7ab1] already exists', $metadata: {} }));
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackId: STACK_ID, StackName: `dsenv-${ID}`, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() },
+      ],
+    });
+    await createStack(deps, { environmentId: ID, taskToken: TOKEN });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN,
+      output: JSON.stringify({ state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' }),
+    });
   });
 
   it('refuses an environment that is already being deleted, without creating anything', async () => {
     const { deps } = setup({ status: 'DELETING' });
-    await expect(createStack(deps, ID)).rejects.toBeInstanceOf(ConflictError);
+    await expect(createStack(deps, { environmentId: ID, taskToken: TOKEN })).rejects.toBeInstanceOf(ConflictError);
     expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
   });
 });

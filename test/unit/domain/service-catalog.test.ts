@@ -1,5 +1,6 @@
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ServiceCatalogClient, TerminateProvisionedProductCommand } from '@aws-sdk/client-service-catalog';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -324,6 +325,7 @@ describe('startTeardown of a catalog environment', () => {
     const deps = {
       registry,
       cfn: new CloudFormationClient({ region: 'us-east-1' }),
+      sfn: new SFNClient({ region: 'us-east-1' }),
       clock,
       deleteExpirySchedule: async () => undefined,
       terminateCatalogProduct: (e: Environment) => terminateProvisionedProduct(client, e),
@@ -347,7 +349,7 @@ describe('startTeardown of a catalog environment', () => {
     const { deps, registry } = teardownSetup(environment);
     catalogMock.on(TerminateProvisionedProductCommand).resolves({});
 
-    await startTeardown(deps, environment.id);
+    await startTeardown(deps, { environmentId: environment.id, taskToken: 'AQtoken' });
 
     expect(cfnMock).toHaveReceivedCommand(DeleteStackCommand);
     expect(catalogMock).toHaveReceivedCommandWith(TerminateProvisionedProductCommand, { ProvisionedProductId: PP });
@@ -359,7 +361,7 @@ describe('startTeardown of a catalog environment', () => {
     const { deps, registry } = teardownSetup(environment);
     catalogMock.on(TerminateProvisionedProductCommand).rejects(awsError('InvalidStateException'));
 
-    const result = await startTeardown(deps, environment.id);
+    const result = await startTeardown(deps, { environmentId: environment.id, taskToken: 'AQtoken' });
 
     expect(result.attempt).toBe(1);
     expect(registry.stored(environment.id).teardown?.attempts).toBe(1);

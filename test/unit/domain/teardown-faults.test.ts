@@ -1,5 +1,6 @@
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { finishTeardown, type StartTeardownDeps, startTeardown } from '../../../functions/domain/teardown.js';
@@ -31,6 +32,7 @@ describe('startTeardown giving up on a stack that keeps failing to delete', () =
     const deps: StartTeardownDeps = {
       registry,
       cfn: new CloudFormationClient({ region: 'us-east-1' }),
+      sfn: new SFNClient({ region: 'us-east-1' }),
       clock,
       deleteExpirySchedule: async () => undefined,
       config: { cfnRoleArn: 'arn:aws:iam::123456789012:role/dsenv-cfn', maxAttempts: 3 },
@@ -48,7 +50,7 @@ describe('startTeardown giving up on a stack that keeps failing to delete', () =
     });
 
     // Act
-    const error = await startTeardown(deps, ID).catch((e: unknown) => e);
+    const error = await startTeardown(deps, { environmentId: ID, taskToken: 'AQtoken' }).catch((e: unknown) => e);
 
     // Assess: a failure that says what is stuck, and no fourth DeleteStack.
     expect(error).toBeInstanceOf(StackOperationFailedError);

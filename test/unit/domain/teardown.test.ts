@@ -5,6 +5,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +20,9 @@ import { anEnvironment, FakeRegistry, fixedClock } from '../../fixtures/workflow
 
 const cfnMock = mockClient(CloudFormationClient);
 const taggingMock = mockClient(ResourceGroupsTaggingAPIClient);
+const sfnMock = mockClient(SFNClient);
+const TOKEN = 'AQtask-token';
+const task = { environmentId: 'env-3k9x0q2m7ab1', taskToken: TOKEN };
 const ID = 'env-3k9x0q2m7ab1';
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-3k9x0q2m7ab1/p-1';
 const ROLE = 'arn:aws:iam::123456789012:role/dsenv-cfn';
@@ -31,6 +35,7 @@ function setup(overrides: Partial<Environment> = {}) {
   const start: StartTeardownDeps = {
     registry,
     cfn,
+    sfn: new SFNClient({ region: 'us-east-1' }),
     clock,
     deleteExpirySchedule: async (id) => void deletedSchedules.push(id),
     config: { cfnRoleArn: ROLE, maxAttempts: 3 },
@@ -52,13 +57,14 @@ const stackIs = (status: 'CREATE_COMPLETE' | 'DELETE_FAILED' | 'DELETE_COMPLETE'
 beforeEach(() => {
   cfnMock.reset();
   taggingMock.reset();
+  sfnMock.reset();
 });
 
 describe('startTeardown', () => {
   it('marks the environment DELETING, deletes its expiry schedule and its stack with the CloudFormation role', async () => {
     const { registry, start, deletedSchedules } = setup();
     stackIs('CREATE_COMPLETE');
-    const result = await startTeardown(start, ID);
+    const result = await startTeardown(start, task);
     expect(result).toEqual({ attempt: 1, stackStatus: 'CREATE_COMPLETE' });
     expect(deletedSchedules).toEqual([ID]);
     expect(cfnMock).toHaveReceivedCommandWith(DeleteStackCommand, {
@@ -69,23 +75,27 @@ describe('startTeardown', () => {
     expect(registry.stored(ID)).toMatchObject({
       status: 'DELETING',
       teardown: { attempts: 1, stackStatus: 'CREATE_COMPLETE' },
+      wait: { operation: 'delete', taskToken: TOKEN, requestToken: `${ID}-delete-1` },
     });
+    // One write, before DeleteStack: the stack's events find the wait.
+    expect(registry.writes).toHaveLength(1);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
   it('keeps the provisioning failure reason while tearing down', async () => {
     const { registry, start } = setup({ status: 'CREATING', failureReason: 'provisioning failed: quota' });
     stackIs('CREATE_COMPLETE');
-    await startTeardown(start, ID);
+    await startTeardown(start, task);
     expect(registry.stored(ID)).toMatchObject({ status: 'DELETING', failureReason: 'provisioning failed: quota' });
   });
 
   it('retries with a new token per attempt and gives up past the maximum with StackOperationFailedError', async () => {
     const { registry, start } = setup();
     stackIs('DELETE_FAILED');
-    await startTeardown(start, ID);
-    await startTeardown(start, ID);
-    await startTeardown(start, ID);
-    await expect(startTeardown(start, ID)).rejects.toBeInstanceOf(StackOperationFailedError);
+    await startTeardown(start, task);
+    await startTeardown(start, task);
+    await startTeardown(start, task);
+    await expect(startTeardown(start, task)).rejects.toBeInstanceOf(StackOperationFailedError);
     const tokens = cfnMock.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.ClientRequestToken);
     expect(tokens).toEqual([`${ID}-delete-1`, `${ID}-delete-2`, `${ID}-delete-3`]);
     expect(registry.stored(ID).teardown?.attempts).toBe(3);
@@ -107,7 +117,7 @@ describe('startTeardown', () => {
       ],
     });
 
-    await startTeardown({ ...start, logger }, ID);
+    await startTeardown({ ...start, logger }, task);
 
     expect(warnings).toEqual([
       [
@@ -129,8 +139,8 @@ describe('startTeardown', () => {
       .on(DeleteStackCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
       .resolves({});
-    await expect(startTeardown(start, ID)).rejects.toThrow('Rate exceeded');
-    await startTeardown(start, ID);
+    await expect(startTeardown(start, task)).rejects.toThrow('Rate exceeded');
+    await startTeardown(start, task);
     const tokens = cfnMock.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.ClientRequestToken);
     expect(tokens).toEqual([`${ID}-delete-1`, `${ID}-delete-1`]);
   });
@@ -145,13 +155,15 @@ describe('startTeardown', () => {
         message: 'Stack with id dsenv-env-3k9x0q2m7ab1 does not exist',
       }),
     );
-    await expect(startTeardown(start, ID)).resolves.toEqual({ attempt: 1, stackStatus: 'DOES_NOT_EXIST' });
+    await expect(startTeardown(start, task)).resolves.toEqual({ attempt: 1, stackStatus: 'DOES_NOT_EXIST' });
     expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    // No stack, so no event: the wait is resumed here.
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TOKEN });
   });
 
   it('refuses an environment that is already final', async () => {
     const { start } = setup({ status: 'DELETED' });
-    await expect(startTeardown(start, ID)).rejects.toBeInstanceOf(ConflictError);
+    await expect(startTeardown(start, task)).rejects.toBeInstanceOf(ConflictError);
     expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 });

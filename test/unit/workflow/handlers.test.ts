@@ -2,10 +2,12 @@ import {
   CloudFormationClient,
   CloudFormationServiceException,
   CreateStackCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -13,8 +15,10 @@ import { handler as checkStack } from '../../../functions/workflow/check-stack.j
 import { handler as createStack } from '../../../functions/workflow/create-stack.js';
 import { handler as finishTeardown } from '../../../functions/workflow/finish-teardown.js';
 import { handler as recordFailure } from '../../../functions/workflow/record-failure.js';
+import { handler as stackEvent } from '../../../functions/workflow/stack-event.js';
 import { handler as startTeardown } from '../../../functions/workflow/start-teardown.js';
 import { anEnvironment } from '../../fixtures/workflow/fakes.js';
+import stackStatusChange from '../../fixtures/workflow/stack-status-change.json' with { type: 'json' };
 import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
 
 setWorkflowEnvironment();
@@ -22,6 +26,8 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const cfnMock = mockClient(CloudFormationClient);
 const taggingMock = mockClient(ResourceGroupsTaggingAPIClient);
 const schedulerMock = mockClient(SchedulerClient);
+const sfnMock = mockClient(SFNClient);
+const TOKEN = 'AQtask-token';
 const ID = 'env-3k9x0q2m7ab1';
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-3k9x0q2m7ab1/p-1';
 
@@ -58,13 +64,14 @@ beforeEach(() => {
   cfnMock.reset();
   taggingMock.reset();
   schedulerMock.reset();
+  sfnMock.reset();
 });
 
 describe('create-stack handler', () => {
   it('creates the stack and returns CreateStackResult', async () => {
     tableHolds();
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
-    await expect(createStack({ environmentId: ID }, lambdaContext)).resolves.toEqual({
+    await expect(createStack({ environmentId: ID, taskToken: TOKEN }, lambdaContext)).resolves.toEqual({
       stackId: STACK_ID,
       stackName: `dsenv-${ID}`,
     });
@@ -84,12 +91,16 @@ describe('create-stack handler', () => {
         message: 'Rate exceeded',
       }),
     );
-    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('TransientError');
+    expect((await errorOf(createStack({ environmentId: ID, taskToken: TOKEN }, lambdaContext)))?.name).toBe(
+      'TransientError',
+    );
   });
 
   it('throws ConflictError for an environment that is being deleted', async () => {
     tableHolds({ status: 'DELETING' });
-    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('ConflictError');
+    expect((await errorOf(createStack({ environmentId: ID, taskToken: TOKEN }, lambdaContext)))?.name).toBe(
+      'ConflictError',
+    );
     expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(0);
   });
 
@@ -99,18 +110,22 @@ describe('create-stack handler', () => {
       .on(UpdateCommand)
       .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' }));
     cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
-    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('ConflictError');
+    expect((await errorOf(createStack({ environmentId: ID, taskToken: TOKEN }, lambdaContext)))?.name).toBe(
+      'ConflictError',
+    );
   });
 
   it('throws NotFoundError for an unknown environment and InputValidationError for a malformed input', async () => {
     ddbMock.on(GetCommand).resolves({});
-    expect((await errorOf(createStack({ environmentId: ID }, lambdaContext)))?.name).toBe('NotFoundError');
+    expect((await errorOf(createStack({ environmentId: ID, taskToken: TOKEN }, lambdaContext)))?.name).toBe(
+      'NotFoundError',
+    );
     expect((await errorOf(createStack({ id: ID }, lambdaContext)))?.name).toBe('InputValidationError');
   });
 });
 
 describe('check-stack handler', () => {
-  it('reports a delete of a stack CloudFormation no longer knows as COMPLETE', async () => {
+  it('resumes a delete wait at once when CloudFormation no longer knows the stack', async () => {
     tableHolds({ status: 'DELETING' });
     cfnMock.on(DescribeStacksCommand).rejects(
       new CloudFormationServiceException({
@@ -120,21 +135,127 @@ describe('check-stack handler', () => {
         message: `Stack with id dsenv-${ID} does not exist`,
       }),
     );
-    await expect(checkStack({ environmentId: ID, operation: 'delete' }, lambdaContext)).resolves.toEqual({
-      state: 'COMPLETE',
-      stackStatus: 'DOES_NOT_EXIST',
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await expect(
+      checkStack({ environmentId: ID, operation: 'delete', taskToken: TOKEN }, lambdaContext),
+    ).resolves.toEqual({ outcome: 'resumed', stackStatus: 'DOES_NOT_EXIST' });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN,
+      output: JSON.stringify({ state: 'COMPLETE', stackStatus: 'DOES_NOT_EXIST' }),
     });
   });
 
-  it('rejects an unknown operation', async () => {
-    expect((await errorOf(checkStack({ environmentId: ID, operation: 'update' }, lambdaContext)))?.name).toBe(
-      'InputValidationError',
+  it('waits again on a create whose stack does not exist yet (CreateStack still on its way)', async () => {
+    tableHolds({ status: 'CREATING' });
+    cfnMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: `Stack with id dsenv-${ID} does not exist`,
+      }),
     );
+    await expect(
+      checkStack({ environmentId: ID, operation: 'create', taskToken: TOKEN }, lambdaContext),
+    ).resolves.toEqual({ outcome: 'waiting', stackStatus: 'DOES_NOT_EXIST' });
+    expect(sfnMock.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('rejects an unknown operation', async () => {
+    expect(
+      (await errorOf(checkStack({ environmentId: ID, operation: 'update', taskToken: TOKEN }, lambdaContext)))?.name,
+    ).toBe('InputValidationError');
+  });
+});
+
+describe('stack-event handler', () => {
+  const stackId = stackStatusChange.detail['stack-id'];
+  const waiting = { wait: { operation: 'create', taskToken: TOKEN, requestToken: `${ID}-create-1` } } as const;
+  const eventWith = (status: string, token = `${ID}-create-1`) => ({
+    ...stackStatusChange,
+    detail: {
+      ...stackStatusChange.detail,
+      'status-details': { status, 'status-reason': '' },
+      'client-request-token': token,
+    },
+  });
+  const stackIs = (StackStatus: 'CREATE_COMPLETE' | 'CREATE_FAILED') =>
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackId: stackId, StackName: `dsenv-${ID}`, StackStatus, CreationTime: new Date(), Outputs: [] }],
+    });
+
+  it('resumes the waiting task when its stack reports CREATE_COMPLETE (the AWS event shape)', async () => {
+    tableHolds({ stackId, ...waiting });
+    stackIs('CREATE_COMPLETE');
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+
+    await expect(stackEvent(stackStatusChange, lambdaContext)).resolves.toEqual({
+      outcome: 'resumed',
+      environmentId: ID,
+    });
+
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TOKEN,
+      output: JSON.stringify({ state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' }),
+    });
+  });
+
+  it('fails the waiting task with the stack reason when its stack reports CREATE_FAILED', async () => {
+    tableHolds({ stackId, ...waiting });
+    stackIs('CREATE_FAILED');
+    cfnMock.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        {
+          StackId: stackId,
+          StackName: `dsenv-${ID}`,
+          EventId: 'e-1',
+          LogicalResourceId: 'LoadBalancer',
+          ResourceType: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          ResourceStatus: 'CREATE_FAILED',
+          ResourceStatusReason: 'Too many load balancers',
+          Timestamp: new Date(),
+        },
+      ],
+    });
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+
+    await expect(stackEvent(eventWith('CREATE_FAILED'), lambdaContext)).resolves.toMatchObject({ outcome: 'failed' });
+
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      taskToken: TOKEN,
+      error: 'StackOperationFailedError',
+    });
+  });
+
+  it('drops an event of another attempt, and one whose task is already over, without an error', async () => {
+    tableHolds({ stackId, ...waiting });
+    stackIs('CREATE_COMPLETE');
+    sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));
+
+    await expect(stackEvent(eventWith('CREATE_COMPLETE', `${ID}-delete-1`), lambdaContext)).resolves.toMatchObject({
+      outcome: 'stale-attempt',
+    });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    await expect(stackEvent(stackStatusChange, lambdaContext)).resolves.toMatchObject({ outcome: 'closed' });
+  });
+
+  it('drops an event that comes before the execution stored its token, and a nested stack’s event', async () => {
+    tableHolds({ stackId });
+
+    await expect(stackEvent(stackStatusChange, lambdaContext)).resolves.toMatchObject({ outcome: 'no-wait' });
+    const nested = `arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-${ID}-NetworkStack-1AB2/x`;
+    const nestedEvent = { ...stackStatusChange, detail: { ...stackStatusChange.detail, 'stack-id': nested } };
+    await expect(stackEvent(nestedEvent, lambdaContext)).resolves.toMatchObject({
+      outcome: 'not-an-environment-stack',
+    });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
 
 describe('start-teardown handler', () => {
-  it('deletes the expiry schedule (a missing one is fine) and the stack', async () => {
+  it('deletes the expiry schedule (a missing one is fine) and the stack, and leaves the wait to its event', async () => {
     tableHolds({ status: 'READY', stackId: STACK_ID });
     schedulerMock
       .on(DeleteScheduleCommand)
@@ -144,7 +265,7 @@ describe('start-teardown handler', () => {
         { StackId: STACK_ID, StackName: `dsenv-${ID}`, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() },
       ],
     });
-    await expect(startTeardown({ environmentId: ID }, lambdaContext)).resolves.toEqual({
+    await expect(startTeardown({ environmentId: ID, taskToken: TOKEN }, lambdaContext)).resolves.toEqual({
       attempt: 1,
       stackStatus: 'CREATE_COMPLETE',
     });
