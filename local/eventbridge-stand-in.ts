@@ -61,7 +61,7 @@ export interface EventBridgeStandInOptions {
 export interface EventBridgeStandIn {
   /** Looks at one stack now (by name or id), or at every stack. */
   observe(stackNameOrId?: string): Promise<void>;
-  /** Publishes an event as if CloudFormation had emitted it (through the same rules). */
+  /** Publishes an event as if CloudFormation had emitted it, through the same rules (the fault switches aside). */
   publish(event: StackStatusChange): void;
   /** The events delivered to a target so far, oldest first (a duplicate counts twice). */
   delivered(): readonly StackStatusChange[];
@@ -170,11 +170,12 @@ export function startEventBridgeStandIn(options: EventBridgeStandInOptions): Eve
     return 1;
   };
 
-  const publish = (event: StackStatusChange) => {
+  /** Delivers an event to the target of every rule that matches it, `copies` times. */
+  const route = (event: StackStatusChange, copies: (event: StackStatusChange) => number) => {
     const targets = rules.filter((rule) => matchesPattern(rule.pattern, event));
     if (targets.length === 0) return;
-    const copies = copiesOf(event);
-    for (const rule of targets) for (let i = 0; i < copies; i++) track(deliverOnce(rule.targetEntry, event));
+    const count = copies(event);
+    for (const rule of targets) for (let i = 0; i < count; i++) track(deliverOnce(rule.targetEntry, event));
   };
 
   /** New stack-level events of one stack, oldest first; before the first sweep they only mark what was there. */
@@ -186,7 +187,7 @@ export function startEventBridgeStandIn(options: EventBridgeStandInOptions): Eve
     for (const event of own) {
       if (event.EventId === undefined || seenEvents.has(event.EventId)) continue;
       seenEvents.add(event.EventId);
-      if (primed && !stopped) publish(stackStatusChange(event));
+      if (primed && !stopped) route(stackStatusChange(event), copiesOf);
     }
   };
 
@@ -231,7 +232,7 @@ export function startEventBridgeStandIn(options: EventBridgeStandInOptions): Eve
       // A live stack answers to its name; a deleted one only to its id (known once seen).
       await observeStack(idsByName.get(stackNameOrId) ?? stackNameOrId).catch(() => sweepOnce());
     },
-    publish,
+    publish: (event) => route(event, () => 1),
     delivered: () => delivered.map((d) => d.event),
     deliveries: () => [...delivered],
     setFault: (stackName, fault) =>

@@ -131,8 +131,14 @@ class TaskTokens {
     return token;
   }
 
-  /** Takes the current token for a task attempt; resolves with SendTaskSuccess's output, rejects on failure. */
-  take(executionArn: string, heartbeatMs: number | undefined): { token: string; result: Promise<unknown> } {
+  /**
+   * Takes the current token for a task attempt; `result` resolves with SendTaskSuccess's output and rejects on
+   * failure or heartbeat timeout, whose clock `startHeartbeat` starts (see the task handlers).
+   */
+  take(
+    executionArn: string,
+    heartbeatMs: number | undefined,
+  ): { token: string; result: Promise<unknown>; startHeartbeat: () => void } {
     const token = this.current(executionArn);
     this.#next.delete(executionArn);
     const result = new Promise<unknown>((resolve, reject) => {
@@ -153,11 +159,10 @@ class TaskTokens {
         else resolve(output);
       };
       this.#waiting.set(token, { executionArn, settle, heartbeat });
-      heartbeat();
     });
     // An aborted execution no longer awaits its task; its closing must not be an unhandled rejection.
     result.catch(() => undefined);
-    return { token, result };
+    return { token, result, startHeartbeat: () => this.#waiting.get(token)?.heartbeat() };
   }
 
   /** SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat. */
@@ -288,6 +293,9 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
           if (waiting) tokens.close(waiting.token);
           throw lambdaError(error);
         }
+        // On AWS the heartbeat counts from the task's start, the function's few seconds being nothing against it;
+        // here the emulator does CloudFormation's whole work inside the function's call, so it counts from its end.
+        waiting?.startHeartbeat();
         options.afterTask?.(name, payload);
         // A callback task's result is SendTaskSuccess's output; `lambda:invoke` without payloadResponseOnly returns
         // the Invoke response; a direct ARN returns the payload.

@@ -17,7 +17,7 @@ describe('stack-status events in local mode', () => {
   let faults: EmulatorFaults;
 
   beforeAll(async () => {
-    local = await startLocalControlPlane(fastLocalOptions({ heartbeatMs: 1500 }));
+    local = await startLocalControlPlane(fastLocalOptions({ heartbeatMs: 3000 }));
     faults = emulatorFaults(local.emulatorUrl);
   }, 120_000);
   afterEach(async () => {
@@ -99,7 +99,7 @@ describe('stack-status events in local mode', () => {
 
     expect((await call(local.apiUrl, 'DELETE', `/environments/${id}`)).status).toBe(202);
     const attempts = async () => ((await getEnvironment(local.apiUrl, id)) as Environment).teardown?.attempts;
-    for (let i = 0; i < 100 && (await attempts()) !== 2; i++) {
+    for (let i = 0; i < 400 && (await attempts()) !== 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const [failed] = deliveriesOf(id, 'DELETE_FAILED');
