@@ -124,16 +124,21 @@ describe('fault injection on local mode', () => {
     },
   );
 
-  it('keeps polling a stack that is slow to create (CREATE_IN_PROGRESS for 3 s), then validates it READY', async () => {
-    await faults.arm({ slowCreate: { seconds: 3, times: 1 } });
+  it('waits for a stack that is slow to create (CREATE_IN_PROGRESS for 1.5 s): its own event resumes it, READY', async () => {
+    await faults.arm({ slowCreate: { seconds: 1.5, times: 1 } });
 
     const id = await create('slow-stack');
     const environment = await settle(id, ['READY', 'FAILED']);
 
     expect(environment.status).toBe('READY');
     expect((await faults.armed()).slowCreate[0]?.times).toBe(0);
-    // The Wait state is pollMs (200 ms) here: a 3 s creation takes several checks.
-    expect(invocations(id, 'CheckCreate')).toBeGreaterThanOrEqual(4);
+    // Within the heartbeat (3 s here): no look at the stack, the CREATE_COMPLETE event that came with the outcome.
+    expect(invocations(id, 'CheckCreate')).toBe(0);
+    const completions = local.stackEvents
+      .deliveries()
+      .filter((d) => d.event.detail['stack-id'].includes(`:stack/dsenv-${id}/`))
+      .filter((d) => d.event.detail['status-details'].status === 'CREATE_COMPLETE');
+    expect(completions.map((d) => (d.result as { outcome?: string } | undefined)?.outcome)).toEqual(['resumed']);
     await remove(id);
     await invariants();
   });

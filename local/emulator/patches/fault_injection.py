@@ -122,13 +122,22 @@ def _take_slow_create(stack_name):
 
 
 def _slow_down(stack, seconds):
-    """Shows CREATE_IN_PROGRESS for `seconds`, then the outcome the create really had (unless deleted meanwhile)."""
+    """Shows CREATE_IN_PROGRESS for `seconds`, then the outcome the create really had (unless deleted meanwhile).
+    The stack's own event of that outcome is held back until then, as on AWS (it comes when the outcome does)."""
     outcome = stack.status
     stack.status = "CREATE_IN_PROGRESS"
+    held = [e for e in stack.events if e.logical_resource_id == stack.name and e.resource_status == outcome]
+    for event in held:
+        stack.events.remove(event)
 
     def finish():
+        from moto.core.utils import utcnow
+
         time.sleep(seconds)
         if stack.status == "CREATE_IN_PROGRESS":
+            for event in held:
+                event.timestamp = utcnow()
+                stack.events.append(event)
             stack.status = outcome
 
     threading.Thread(target=finish, daemon=True).start()
