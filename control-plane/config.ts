@@ -51,6 +51,8 @@ export const ControlPlaneConfig = z
     /** Principals (users, roles, groups) who may launch the Service Catalog product. Empty: nobody yet. */
     catalogPrincipals: z.array(CatalogPrincipalArn).default([]),
     maxActivePerOwner: z.number().int().positive().default(3),
+    /** Largest estimated cost of one environment over its lifetime (USD); costlier requests are refused. */
+    maxEstimatedCostUsd: z.number().positive().default(50),
     /** Active environments the region (account) may hold at once. */
     regionCapacity: z.number().int().positive().default(5),
     /**

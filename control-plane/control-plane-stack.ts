@@ -84,6 +84,7 @@ export class ControlPlaneStack extends Stack {
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
       service: config.service,
+      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
       allowedPrincipals: config.allowedPrincipals,
       throttle: config.apiThrottle,
       logRetention,
@@ -103,6 +104,7 @@ export class ControlPlaneStack extends Stack {
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
       service: config.service,
+      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
       principals: config.catalogPrincipals,
       logRetention,
     });

@@ -2,11 +2,12 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CreateEnvironmentBody } from '../schemas/api.js';
-import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
+import type { Environment, EnvironmentCost, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
 import type { ApiConfig } from '../shared/api-config.js';
 import type { Clock } from '../shared/clock.js';
-import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { ConflictError, CostLimitExceededError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { environmentCost, relifeCost, sizedInventory } from './cost.js';
 import { startWorkflow } from './executions.js';
 import {
   createExpirySchedule,
@@ -69,6 +70,18 @@ function assertTtlInRange(deps: Pick<EnvironmentsDeps, 'config'>, ttlMinutes: nu
   if (ttlMinutes < minTtlMinutes || ttlMinutes > maxTtlMinutes) {
     throw new InputValidationError(`ttlMinutes must be between ${minTtlMinutes} and ${maxTtlMinutes}`);
   }
+}
+
+/** The estimate, unless it is over the platform's limit (nothing is changed then). */
+function withinCostLimit(deps: Pick<EnvironmentsDeps, 'config'>, cost: EnvironmentCost): EnvironmentCost {
+  const limit = deps.config.maxEstimatedCostUsd;
+  if (cost.totalUsd > limit) {
+    throw new CostLimitExceededError(
+      `the estimated cost of $${cost.totalUsd.toFixed(2)} ($${cost.hourlyUsd.toFixed(4)}/h for ` +
+        `${cost.hours.toFixed(1)} h) exceeds the limit of $${limit.toFixed(2)} per environment; choose a shorter ttl`,
+    );
+  }
+  return cost;
 }
 
 /** An environment the caller owns; a missing one and someone else's look the same (no existence leak). */
@@ -168,9 +181,14 @@ export interface NewEnvironment {
 export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEnvironment): Promise<Environment> {
   const { config } = deps;
   const { id, owner } = request;
+  const now = deps.clock.now();
+  const createdAt = now.toISOString();
+  const expiresAt = new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString();
+  // The service's size where the request sets it; the blueprint's defaults otherwise.
+  const inventory = sizedInventory(deps.config.costInventory, request.service);
+  const cost = withinCostLimit(deps, environmentCost(inventory, createdAt, expiresAt));
   await assertCanCreate(deps, owner);
 
-  const now = deps.clock.now();
   const env: Environment = {
     id,
     name: request.name,
@@ -178,14 +196,15 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
     status: 'CREATING',
     source: request.source,
     ...(request.provisionedProductId === undefined ? {} : { provisionedProductId: request.provisionedProductId }),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString(),
+    createdAt,
+    updatedAt: createdAt,
+    expiresAt,
     stackName: stackNameFor(id),
     imageUri: request.imageUri,
     ...(request.service === undefined ? {} : { service: request.service }),
     blueprint: { name: config.blueprintName, version: config.blueprintVersion },
     outputs: {},
+    cost,
     version: 0,
   };
   await deps.registry.put(env);
@@ -312,9 +331,15 @@ export async function extendEnvironment(
     const expiresAtMs = Math.min(now + ttlMinutes * MINUTE_MS, lifetimeEnd);
     if (expiresAtMs <= now) throw new ConflictError(`environment ${id} has reached its maximum lifetime`);
     const expiresAt = new Date(expiresAtMs).toISOString();
+    const cost = withinCostLimit(
+      deps,
+      current.cost === undefined
+        ? environmentCost(deps.config.costInventory, current.createdAt, expiresAt)
+        : relifeCost(current.cost, current.createdAt, expiresAt),
+    );
     let updated: Environment;
     try {
-      updated = await deps.registry.update(current, { expiresAt }, LIVE_STATUSES);
+      updated = await deps.registry.update(current, { expiresAt, cost }, LIVE_STATUSES);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
       logConflictRetry(deps, id, attempt, error);
@@ -325,7 +350,7 @@ export async function extendEnvironment(
       await updateExpirySchedule(timerDeps(deps), id, expiresAt);
     } catch (error) {
       try {
-        await deps.registry.update(updated, { expiresAt: current.expiresAt }, LIVE_STATUSES);
+        await deps.registry.update(updated, { expiresAt: current.expiresAt, cost: current.cost }, LIVE_STATUSES);
       } catch (revertError) {
         deps.logger.error('could not restore expiresAt after the schedule update failed', {
           environmentId: id,

@@ -14,6 +14,8 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { type SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
+import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 import type { EnvironmentsDeps } from '../../../../functions/domain/environments.js';
 import type { EnvironmentChanges, Page } from '../../../../functions/domain/registry.js';
 import {
@@ -232,6 +234,8 @@ export const TEST_CONFIG: EnvironmentsDeps['config'] = {
     pullThroughPrefixes: ['123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub'],
     secretPrefixes: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/'],
   },
+  costInventory: inventoryFromBlueprint(loadBlueprint()),
+  maxEstimatedCostUsd: 50,
 };
 
 export function fakeDeps(now = new Date('2026-03-01T12:00:00.000Z')) {
