@@ -25,6 +25,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', resource: '/environments/{id}', entry: 'functions/api/get-environment.ts' },
   { method: 'PATCH', resource: '/environments/{id}', entry: 'functions/api/update-environment.ts' },
   { method: 'DELETE', resource: '/environments/{id}', entry: 'functions/api/delete-environment.ts' },
+  { method: 'GET', resource: '/environments/{id}/events', entry: 'functions/api/list-environment-events.ts' },
 ];
 
 export { DEFAULT_PRINCIPAL } from './signing-identity.js';

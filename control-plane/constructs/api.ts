@@ -65,6 +65,7 @@ export class EnvironmentsApi extends Construct {
     readonly list: HouseFunction;
     readonly delete: HouseFunction;
     readonly update: HouseFunction;
+    readonly events: HouseFunction;
   };
 
   constructor(scope: Construct, id: string, props: EnvironmentsApiProps) {
@@ -125,7 +126,11 @@ export class EnvironmentsApi extends Construct {
     props.blueprints.useCostModel(update, props.maxEstimatedCostUsd);
     // The schedule moves to the new expiry, or is created again when it is gone.
     expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
-    this.functions = { create, get, list, delete: remove, update };
+    const events = fn('EventsFunction', 'list-environment-events.ts', 'GET /environments/{id}/events').useTable(
+      registry.table,
+      'read',
+    );
+    this.functions = { create, get, list, delete: remove, update, events };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });
     this.api = new RestApi(this, 'Api', {
@@ -175,6 +180,7 @@ export class EnvironmentsApi extends Construct {
       new LambdaIntegration(update),
       withBody(bodyValidator, model('UpdateEnvironmentBody', UpdateEnvironmentBody)),
     );
+    environment.addResource('events').addMethod('GET', new LambdaIntegration(events));
 
     Validations.of(this.api).acknowledge(
       {

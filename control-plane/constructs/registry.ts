@@ -15,7 +15,10 @@ export interface RegistryProps {
  * Powertools idempotency table used by the API.
  */
 export class Registry extends Construct {
-  /** Environments: key `id`; GSIs `byOwner` (owner, createdAt) and `byStatus` (status, expiresAt). */
+  /**
+   * Environments: key `id`; GSIs `byOwner` (owner, createdAt) and `byStatus` (status, expiresAt). Their timelines
+   * share the table (key `<id>#<eventKey>`, GSI `timeline` (environmentId, eventKey)) and live as long as they do.
+   */
   readonly table: Table;
   /** Powertools idempotency records: key `id`, TTL attribute `expiration`. */
   readonly idempotencyTable: Table;
@@ -42,6 +45,13 @@ export class Registry extends Construct {
       indexName: 'byStatus',
       partitionKey: { name: 'status', type: AttributeType.STRING },
       sortKey: { name: 'expiresAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'timeline',
+      partitionKey: { name: 'environmentId', type: AttributeType.STRING },
+      sortKey: { name: 'eventKey', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
 

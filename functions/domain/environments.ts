@@ -4,6 +4,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentCost, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
+import type { TimelineEvent } from '../schemas/timeline.js';
 import type { ApiConfig } from '../shared/api-config.js';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, CostLimitExceededError, InputValidationError, NotFoundError } from '../shared/errors.js';
@@ -23,7 +24,10 @@ import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rul
 
 /** What the API's lifecycle operations need; each client is typed down to `send`. */
 export interface EnvironmentsDeps {
-  registry: Pick<Registry, 'put' | 'get' | 'listByOwner' | 'update' | 'remove' | 'countActiveByOwner' | 'countActive'>;
+  registry: Pick<
+    Registry,
+    'put' | 'get' | 'listByOwner' | 'update' | 'remove' | 'countActiveByOwner' | 'countActive' | 'listEvents'
+  >;
   sfn: Pick<SFNClient, 'send'>;
   scheduler: Pick<SchedulerClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
@@ -102,6 +106,17 @@ export async function listEnvironments(
 ): Promise<{ items: EnvironmentView[]; nextToken?: string }> {
   const { items, nextToken } = await deps.registry.listByOwner(owner, page);
   return nextToken === undefined ? { items: items.map(toView) } : { items: items.map(toView), nextToken };
+}
+
+/** The timeline of an environment the caller owns, oldest first (404 like GET for anyone else's). */
+export async function listEnvironmentEvents(
+  deps: Pick<EnvironmentsDeps, 'registry'>,
+  owner: string,
+  id: string,
+  page: { limit?: number; nextToken?: string },
+): Promise<{ items: TimelineEvent[]; nextToken?: string }> {
+  await getEnvironment(deps, owner, id);
+  return deps.registry.listEvents(id, page);
 }
 
 /** Runs `undo` steps after a failure without hiding the original error. */

@@ -38,7 +38,7 @@ beforeAll(() => {
 describe('API', () => {
   it('requires AWS_IAM authorization on every method', () => {
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(5);
+    expect(methods.length).toBe(6);
     for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
@@ -113,6 +113,7 @@ describe('Lambda functions', () => {
         'functions/api/create-environment.ts',
         'functions/api/delete-environment.ts',
         'functions/api/get-environment.ts',
+        'functions/api/list-environment-events.ts',
         'functions/api/list-environments.ts',
         'functions/api/update-environment.ts',
         'functions/workflow/catalog-registration.ts',

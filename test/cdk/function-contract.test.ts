@@ -212,6 +212,17 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
       assess: answers(200),
     },
   ],
+  'functions/api/list-environment-events.ts': [
+    {
+      name: "GET lists the caller's environment's timeline",
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'GET', resource: '/environments/{id}/events', id: ID, query: { limit: '10' } });
+      },
+      sends: ['GetCommand', 'QueryCommand'],
+      assess: answers(200),
+    },
+  ],
   'functions/api/delete-environment.ts': [
     {
       name: 'DELETE starts the teardown and deletes the expiry schedule',

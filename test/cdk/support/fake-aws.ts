@@ -216,7 +216,11 @@ export class FakeAws {
       .callsFake((input: Input) => {
         const values = input.ExpressionAttributeValues as Record<string, unknown>;
         const items = [...this.records.values()].filter((r) =>
-          input.IndexName === 'byStatus' ? r.status === values[':status'] : r.owner === values[':owner'],
+          input.IndexName === 'byStatus'
+            ? r.status === values[':status']
+            : input.IndexName === 'timeline'
+              ? (r as { environmentId?: string }).environmentId === values[':environmentId']
+              : r.owner === values[':owner'],
         );
         return input.Select === 'COUNT'
           ? { Count: items.length }
