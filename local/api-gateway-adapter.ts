@@ -245,6 +245,8 @@ export function createApiGatewayAdapter(options: ApiGatewayAdapterOptions) {
     try {
       const result = await options.invoke(match.route, event);
       if (!isProxyResult(result)) throw new Error('the handler returned no proxy result');
+      // API Gateway names every request in its answer.
+      res.setHeader('x-amzn-RequestId', event.requestContext.requestId);
       writeProxyResult(res, result);
     } catch (error) {
       // API Gateway answers 502 when the integration fails; nothing internal is shown.

@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { GetScheduleCommand, ListScheduleGroupsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../control-plane/config.js';
+import { atExpression } from '../../functions/domain/expiry-timer.js';
+import { emulatorClientConfig } from '../../local/control-plane-resources.js';
+import { type EmulatorFaults, emulatorFaults } from '../../local/emulator-faults.js';
+import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
+import { fastLocalOptions } from './local-api.js';
+
+/**
+ * The `dsenv` CLI, run as its own process (the package's bin) against local mode, signing with two different
+ * access keys: create --wait to READY, list, extend, events, delete --wait to DELETED, a failure's exit code, and
+ * owner isolation between the two signing identities. One launcher for the file.
+ */
+const BIN = path.join(REPO_ROOT, 'cli', 'dsenv.js');
+const ALICE_KEY = 'AKIAALICE0000000CLI1';
+const BOB_KEY = 'AKIABOB00000000CLI02';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('dsenv CLI against local mode', () => {
+  let local: LocalControlPlane;
+  let faults: EmulatorFaults;
+  let scheduler: SchedulerClient;
+
+  const dsenv = (args: string[], accessKeyId = ALICE_KEY): Promise<Run> =>
+    new Promise((resolve) => {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: '/nonexistent',
+        DSENV_ENDPOINT: local.apiUrl,
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: 'local-secret',
+        AWS_REGION: 'us-east-1',
+      };
+      execFile(process.execPath, [BIN, ...args], { env, timeout: 120_000 }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  beforeAll(async () => {
+    local = await startLocalControlPlane(fastLocalOptions());
+    faults = emulatorFaults(local.emulatorUrl);
+    scheduler = new SchedulerClient(emulatorClientConfig(local.emulatorUrl));
+  }, 120_000);
+  afterAll(async () => {
+    scheduler?.destroy();
+    await local?.stop();
+  });
+
+  async function expirySchedule(id: string): Promise<string | undefined> {
+    const groups = (await scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? [];
+    const group = groups.find((g) => g.Name !== 'default')?.Name;
+    const schedule = await scheduler.send(new GetScheduleCommand({ Name: `dsenv-${id}-expiry`, GroupName: group }));
+    return schedule.ScheduleExpression;
+  }
+
+  it('creates with --wait to READY, lists, extends, shows the timeline and deletes with --wait to DELETED', async () => {
+    // Act: create and wait
+    const created = await dsenv(['create', 'demo', '--ttl', '5m', '--wait', '--poll', '1s']);
+
+    // Assess: exit 0 at READY, with the URLs printed and the progress on stderr
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^env-[a-z0-9]{12} is READY\n/);
+    const urls = created.stdout.split('\n').slice(1).filter(Boolean);
+    expect(urls.some((u) => u.startsWith('http://127.0.0.1:'))).toBe(true);
+    expect(urls.some((u) => u.startsWith('http://[::1]:'))).toBe(true);
+    expect(created.stderr).toMatch(/check http-ipv6 passed/);
+    expect(created.stderr).toMatch(/status VALIDATING → READY/);
+    const id = created.stdout.split(' ')[0] as string;
+
+    // Act / Assess: list -o json is the API's body
+    const listed = await dsenv(['list', '-o', 'json']);
+    expect(listed.code).toBe(0);
+    const items = (JSON.parse(listed.stdout) as { items: { id: string; name: string; cost: { hourlyUsd: number } }[] })
+      .items;
+    expect(items.map((e) => [e.id, e.name])).toEqual([[id, 'demo']]);
+    expect(items[0]?.cost.hourlyUsd).toBeGreaterThan(0);
+
+    // Act / Assess: extend by name moves the expiry and its schedule
+    const before = Date.now();
+    const extended = await dsenv(['extend', 'demo', '30m', '-o', 'json']);
+    expect(extended.code, extended.stderr).toBe(0);
+    const expiresAt = (JSON.parse(extended.stdout) as { expiresAt: string }).expiresAt;
+    expect(Date.parse(expiresAt) - before).toBeGreaterThan(29 * 60_000);
+    expect(await expirySchedule(id)).toBe(atExpression(expiresAt));
+
+    // Act / Assess: the other signing identity sees none of it
+    const bobList = await dsenv(['list', '-o', 'json'], BOB_KEY);
+    expect(JSON.parse(bobList.stdout)).toEqual({ items: [] });
+    const bobGet = await dsenv(['get', id], BOB_KEY);
+    expect(bobGet.code).toBe(4);
+    expect(bobGet.stderr).toMatch(/NotFound: environment env-[a-z0-9]{12} not found \(request id [0-9a-f-]{36}\)/);
+
+    // Act / Assess: delete and wait
+    const deleted = await dsenv(['delete', 'demo', '--wait', '--poll', '1s']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout.trim()).toBe(`${id} is DELETED`);
+
+    // Act / Assess: the timeline holds the whole history, oldest first
+    const events = await dsenv(['events', id, '-o', 'json']);
+    const timeline = (JSON.parse(events.stdout) as { items: { type: string; to?: string; name?: string }[] }).items;
+    const statuses = timeline.filter((e) => e.type === 'status').map((e) => e.to);
+    expect(statuses).toEqual(['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED']);
+    expect(timeline.filter((e) => e.type === 'check').map((e) => e.name)).toContain('http-ipv6');
+    expect(timeline.filter((e) => e.type === 'expiry')).toHaveLength(2);
+    expect(timeline.some((e) => e.type === 'teardown')).toBe(true);
+  }, 180_000);
+
+  it('exits 2 with the reason when the environment fails', async () => {
+    // Prepare
+    await faults.arm({ failCreate: { resource: 'LoadBalancer', message: 'Too many load balancers' } });
+
+    // Act
+    const run = await dsenv(['create', 'broken', '--ttl', '5m', '--wait', '--poll', '1s'], BOB_KEY);
+    await faults.clear();
+
+    // Assess
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/is FAILED: provisioning failed: .*LoadBalancer .*Too many load balancers/);
+  }, 180_000);
+
+  it('exits 1 on a usage error and on a refused request, printing the API message', async () => {
+    const badDuration = await dsenv(['create', 'x', '--ttl', 'soon']);
+    const badName = await dsenv(['create', 'Not_A_Name']);
+
+    expect(badDuration.code).toBe(1);
+    expect(badDuration.stderr).toMatch(/"soon" is not a duration/);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/ValidationError: name must match/);
+  }, 60_000);
+});
