@@ -11,6 +11,7 @@ import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
 import { HouseFunction } from './constructs/house-function.js';
 import { Ipv6Prober } from './constructs/ipv6-prober.js';
+import { LifecycleEvents } from './constructs/lifecycle-events.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Provisioner } from './constructs/provisioner.js';
 import { Registry } from './constructs/registry.js';
@@ -30,6 +31,7 @@ export class ControlPlaneStack extends Stack {
   readonly expiry: Expiry;
   readonly api: EnvironmentsApi;
   readonly catalog: Catalog;
+  readonly lifecycleEvents: LifecycleEvents;
   readonly monitoring: Monitoring;
   private probeImageAsset?: DockerImageAsset;
 
@@ -109,6 +111,8 @@ export class ControlPlaneStack extends Stack {
       logRetention,
     });
 
+    this.lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { registry: this.registry, logRetention });
+
     // Last: it watches every function composed above.
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachine: this.provisioner.stateMachine,
@@ -120,6 +124,10 @@ export class ControlPlaneStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
     new CfnOutput(this, 'BlueprintBaseUrl', { value: this.blueprints.baseUrl });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.lifecycleEvents.bus.eventBusName,
+      description: 'EventBridge bus of the lifecycle events (source dsenv)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,
       description: 'SNS topic of the control-plane alarms (subscribe the platform team)',

@@ -6,17 +6,18 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { BLUEPRINT_FILES, blueprintVersion } from '../control-plane/constructs/blueprint-store.js';
 import type { ControlPlaneTemplate } from './control-plane-template.js';
-import { functionEnvironment, tableDefinitions } from './control-plane-template.js';
+import { eventBuses, functionEnvironment, tableDefinitions } from './control-plane-template.js';
 import { REPO_ROOT } from './lambda-runtime.js';
 
 /**
  * Creates in the emulator what the control plane's stack creates on AWS (the registry and idempotency
- * tables, the blueprint bucket holding the four templates unmodified under `<name>/<version>/`, the
- * expiry schedule group) and returns the values the functions' environment references. Idempotent: a
+ * tables with their change stream, the blueprint bucket holding the four templates unmodified under
+ * `<name>/<version>/`, the expiry schedule group, the lifecycle events' bus) and returns the values the functions' environment references. Idempotent: a
  * restart against the same emulator finds everything in place.
  */
 export const ACCOUNT = '123456789012';
@@ -65,6 +66,8 @@ export function resolveReferences(template: ControlPlaneTemplate): {
       values[name] = `https://${bucket}.s3.${REGION}.amazonaws.com/${blueprintName}/${version}`;
     } else if (type === 'AWS::DynamoDB::Table' && logicalId) {
       values[name] = physicalName(logicalId);
+    } else if (type === 'AWS::Events::EventBus' && logicalId) {
+      values[name] = physicalName(logicalId);
     } else if (type === 'AWS::IAM::Role' && logicalId) {
       values[name] = `arn:aws:iam::${ACCOUNT}:role/${physicalName(logicalId)}`;
     } else if (type === 'AWS::StepFunctions::StateMachine' && logicalId) {
@@ -101,6 +104,9 @@ export async function createControlPlaneResources(
           AttributeDefinitions: table.attributeDefinitions,
           BillingMode: 'PAY_PER_REQUEST',
           ...(table.globalSecondaryIndexes.length > 0 ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes } : {}),
+          ...(table.streamViewType
+            ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }
+            : {}),
         }),
       );
       if (table.timeToLiveAttribute) {
@@ -132,6 +138,16 @@ export async function createControlPlaneResources(
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
   }
   s3.destroy();
+
+  const events = new EventBridgeClient(config);
+  for (const bus of eventBuses(template)) {
+    try {
+      await events.send(new CreateEventBusCommand({ Name: physicalName(bus) }));
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+    }
+  }
+  events.destroy();
 
   const scheduleGroup = literals.SCHEDULE_GROUP;
   if (!scheduleGroup) throw new Error('the template sets no SCHEDULE_GROUP');

@@ -28,6 +28,7 @@ import { startSchedulerStandIn } from './scheduler-stand-in.js';
 import { catalogDescription } from './service-catalog-product.js';
 import { type ServiceCatalogStandIn, startServiceCatalogStandIn } from './service-catalog-stand-in.js';
 import { type StepFunctionsStandIn, startStepFunctionsStandIn } from './step-functions-stand-in.js';
+import { startStreamTriggers } from './stream-stand-in.js';
 import { startTcpForwarder } from './tcp-forwarder.js';
 
 /**
@@ -268,6 +269,16 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
 
     // What the control-plane stack creates.
     const resources = await createControlPlaneResources(emulatorUrl, synthesized.template);
+
+    // Change streams: the registry's changes → the lifecycle events' publisher.
+    const streams = await startStreamTriggers({
+      template: synthesized.template,
+      emulatorUrl,
+      invoke: (entry, event) => invoke(entry, event),
+      intervalMs: options.schedulerIntervalMs ?? 1000,
+      onError: (error) => log(`stream stand-in: ${(error as Error).message}`),
+    });
+    cleanups.push(() => streams.stop());
 
     // Fargate tasks, published in the registry as the environments' local URLs.
     const clientConfig = emulatorClientConfig(emulatorUrl);

@@ -11,6 +11,7 @@ import {
 import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SearchProvisionedProductsCommand } from '@aws-sdk/client-service-catalog';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../control-plane/config.js';
@@ -558,6 +559,24 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           leftoverProductsTerminated: 1,
           errors: 0,
         }),
+    },
+  ],
+  'functions/workflow/lifecycle-publisher.ts': [
+    {
+      name: "the publisher puts the registry stream's status changes on the bus",
+      prepare: () => ({
+        Records: [
+          {
+            eventName: 'MODIFY',
+            dynamodb: {
+              OldImage: marshall(record({ status: 'VALIDATING' })),
+              NewImage: marshall(record({ status: 'READY' })),
+            },
+          },
+        ],
+      }),
+      sends: ['PutEventsCommand'],
+      assess: (result) => expect(result).toEqual({ published: 1 }),
     },
   ],
   'functions/workflow/ipv6-prober.ts': [

@@ -1,18 +1,27 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import {
+  EventBridgeClient,
+  ListEventBusesCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { GetScheduleCommand, ListScheduleGroupsCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../control-plane/config.js';
 import { atExpression } from '../../functions/domain/expiry-timer.js';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type EmulatorFaults, emulatorFaults } from '../../local/emulator-faults.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
+import { lifecycleEventViolations } from '../helpers/lifecycle-event-schemas.js';
 import { fastLocalOptions } from './local-api.js';
 
 /**
  * The `dsenv` CLI, run as its own process (the package's bin) against local mode, signing with two different
  * access keys: create --wait to READY, list, extend, events, delete --wait to DELETED, a failure's exit code, and
- * owner isolation between the two signing identities. One launcher for the file.
+ * owner isolation between the two signing identities; and the lifecycle events an SQS queue subscribed to the
+ * control plane's bus in the emulator receives meanwhile. One launcher for the file.
  */
 const BIN = path.join(REPO_ROOT, 'cli', 'dsenv.js');
 const ALICE_KEY = 'AKIAALICE0000000CLI1';
@@ -28,6 +37,8 @@ describe('dsenv CLI against local mode', () => {
   let local: LocalControlPlane;
   let faults: EmulatorFaults;
   let scheduler: SchedulerClient;
+  let sqs: SQSClient;
+  let queueUrl: string;
 
   const dsenv = (args: string[], accessKeyId = ALICE_KEY): Promise<Run> =>
     new Promise((resolve) => {
@@ -49,11 +60,50 @@ describe('dsenv CLI against local mode', () => {
     local = await startLocalControlPlane(fastLocalOptions());
     faults = emulatorFaults(local.emulatorUrl);
     scheduler = new SchedulerClient(emulatorClientConfig(local.emulatorUrl));
+    sqs = new SQSClient(emulatorClientConfig(local.emulatorUrl));
+    queueUrl = await subscribeQueue();
   }, 120_000);
   afterAll(async () => {
     scheduler?.destroy();
+    sqs?.destroy();
     await local?.stop();
   });
+
+  /** A queue receiving every event of source dsenv on the control plane's bus. */
+  async function subscribeQueue(): Promise<string> {
+    const events = new EventBridgeClient(emulatorClientConfig(local.emulatorUrl));
+    const buses = (await events.send(new ListEventBusesCommand({}))).EventBuses ?? [];
+    const bus = buses.find((b) => b.Name?.includes('LifecycleEventsBus'))?.Name;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'lifecycle-events' }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await events.send(
+      new PutRuleCommand({
+        Name: 'all-lifecycle',
+        EventBusName: bus,
+        EventPattern: JSON.stringify({ source: ['dsenv'] }),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'all-lifecycle',
+        EventBusName: bus,
+        Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }],
+      }),
+    );
+    events.destroy();
+    return QueueUrl as string;
+  }
+
+  async function received(): Promise<{ 'detail-type': string; detail: { id: string } }[]> {
+    const messages: { 'detail-type': string; detail: { id: string } }[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+      );
+      if (Messages.length === 0) return messages;
+      messages.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}')));
+    }
+  }
 
   async function expirySchedule(id: string): Promise<string | undefined> {
     const groups = (await scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? [];
@@ -112,6 +162,14 @@ describe('dsenv CLI against local mode', () => {
     expect(timeline.filter((e) => e.type === 'check').map((e) => e.name)).toContain('http-ipv6');
     expect(timeline.filter((e) => e.type === 'expiry')).toHaveLength(2);
     expect(timeline.some((e) => e.type === 'teardown')).toBe(true);
+
+    // Assess: the subscribed queue received each lifecycle event, each valid against its schema
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const lifecycle = (await received()).filter((e) => e.detail.id === id);
+    expect(lifecycle.map((e) => e['detail-type']).sort()).toEqual(
+      ['Creating', 'Ready', 'Extended', 'Deleting', 'Deleted'].map((t) => `Environment ${t}`).sort(),
+    );
+    for (const event of lifecycle) expect(lifecycleEventViolations(event)).toEqual([]);
   }, 180_000);
 
   it('exits 2 with the reason when the environment fails', async () => {

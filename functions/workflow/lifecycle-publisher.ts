@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { lifecycleEventsOfRecord, publishLifecycleEvents } from '../domain/lifecycle-events.js';
+import { eventBridge } from '../shared/clients/eventbridge.js';
+import { getStringFromEnv } from '../shared/env.js';
+import { taskHandler } from '../shared/task-handler.js';
+
+/**
+ * The registry's change stream → the lifecycle events on the control plane's bus (EVENT_BUS_NAME): every write
+ * that changes an environment's status or extends it is published once it is stored, whichever function wrote it.
+ */
+const RegistryStreamEvent = z.object({
+  Records: z.array(
+    z.object({
+      eventName: z.string().optional(),
+      dynamodb: z
+        .object({
+          NewImage: z.record(z.string(), z.unknown()).optional(),
+          OldImage: z.record(z.string(), z.unknown()).optional(),
+        })
+        .optional(),
+    }),
+  ),
+});
+
+export const handler = taskHandler(RegistryStreamEvent, async (event) => {
+  const events = event.Records.flatMap(lifecycleEventsOfRecord);
+  await publishLifecycleEvents({ events: eventBridge(), busName: getStringFromEnv('EVENT_BUS_NAME') }, events);
+  return { published: events.length };
+});
