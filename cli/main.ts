@@ -188,20 +188,21 @@ async function remove(io: Io, options: GlobalOptions, ref: string, flags: WaitOp
   return outcomeExit(io, outcome, environment, 'DELETED');
 }
 
-async function watch(io: Io, options: GlobalOptions, ref: string, flags: Omit<WaitOptions, 'wait'>): Promise<ExitCode> {
+async function watch(
+  io: Io,
+  options: GlobalOptions,
+  ref: string,
+  flags: WaitOptions & { until: string },
+): Promise<ExitCode> {
   const client = clientOf(options);
   const id = await resolveId(client, ref);
-  const { environment, outcome } = await waitFor(
-    client,
-    id,
-    { ...flags, wait: true },
-    {
-      success: ['READY', 'DELETED'],
-      failure: ['FAILED'],
-    },
-  );
+  const until = flags.until.toUpperCase();
+  const { environment, outcome } = await waitFor(client, id, flags, {
+    success: [until],
+    failure: ['FAILED', 'DELETED'].filter((status) => status !== until),
+  });
   print(io, options, environment, () => `${id} is ${environment.status}`);
-  return outcomeExit(io, outcome, environment, 'READY or DELETED');
+  return outcomeExit(io, outcome, environment, until);
 }
 
 async function events(io: Io, options: GlobalOptions, ref: string): Promise<ExitCode> {
@@ -293,8 +294,13 @@ export function program(io: Io, done: (code: ExitCode) => void): Command {
   ).action((ref: string, flags: WaitOptions) => run(() => remove(io, globals(), ref, flags))());
 
   waitOptions(
-    root.command('watch <env>').description("follow an environment's timeline until READY or DELETED"),
-  ).action((ref: string, flags: WaitOptions) => run(() => watch(io, globals(), ref, flags))());
+    root
+      .command('watch <env>')
+      .description("follow an environment's timeline to the end of its life (DELETED), or --until a status")
+      .addOption(
+        new Option('--until <status>', 'stop at this status (exit 0)').choices(['READY', 'DELETED']).default('DELETED'),
+      ),
+  ).action((ref: string, flags: WaitOptions & { until: string }) => run(() => watch(io, globals(), ref, flags))());
 
   root
     .command('events <env>')

@@ -61,6 +61,7 @@ export class ControlPlaneStack extends Stack {
       registry: this.registry,
       stateMachine: this.provisioner.stateMachine,
       stuckAfterMinutes: config.stuckAfterMinutes,
+      warningMinutes: config.expiryWarningMinutes,
       logRetention,
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);

@@ -29,6 +29,23 @@ export function physicalName(logicalId: string): string {
   return `${STACK}-${logicalId.replace(/[0-9A-F]{8}$/, '')}`;
 }
 
+/** The local ARN of a function of the template (what `Fn::GetAtt [Fn, Arn]` gives on AWS). */
+export function localFunctionArn(logicalId: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physicalName(logicalId)}`;
+}
+
+/** Each function of the template with a handler entry, by its local ARN (for stand-ins that invoke targets). */
+export function functionEntriesByArn(template: ControlPlaneTemplate): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const entry = resource.Metadata?.['dsenv:handler-entry'];
+    if (resource.Type === 'AWS::Lambda::Function' && typeof entry === 'string') {
+      entries.set(localFunctionArn(logicalId), entry);
+    }
+  }
+  return entries;
+}
+
 export interface EmulatorClientConfig {
   readonly endpoint: string;
   readonly region: string;
@@ -77,6 +94,8 @@ export function resolveReferences(template: ControlPlaneTemplate): {
       values[name] = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dsenv-probe-app:local`;
     } else if (name === 'IPV6_PROBER_FUNCTION') {
       // Not set locally: the validator runs its IPv6 checks itself (the host has IPv6 loopback).
+    } else if (type === 'AWS::Lambda::Function' && logicalId) {
+      values[name] = localFunctionArn(logicalId);
     } else {
       unknown.push(name);
     }

@@ -109,6 +109,7 @@ export class EnvironmentsApi extends Construct {
     props.blueprints.useCostModel(create, props.maxEstimatedCostUsd);
     // The expiry schedule is created with the environment, and deleted again when the creation fails.
     expiry.allowManageSchedules(create, ['CreateSchedule', 'DeleteSchedule']);
+    expiry.allowManageWarnings(create);
 
     const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
     const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
@@ -118,6 +119,7 @@ export class EnvironmentsApi extends Construct {
       .useTable(registry.table)
       .useStateMachine(stateMachine);
     expiry.allowDeleteSchedules(remove);
+    expiry.allowCancelWarnings(remove);
 
     const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'))
       .useTable(registry.table)
@@ -126,6 +128,7 @@ export class EnvironmentsApi extends Construct {
     props.blueprints.useCostModel(update, props.maxEstimatedCostUsd);
     // The schedule moves to the new expiry, or is created again when it is gone.
     expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
+    expiry.allowManageWarnings(update);
     const events = fn('EventsFunction', 'list-environment-events.ts', 'GET /environments/{id}/events').useTable(
       registry.table,
       'read',

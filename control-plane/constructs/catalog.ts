@@ -157,6 +157,7 @@ export class Catalog extends Construct {
         "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
       );
     props.expiry.allowManageSchedules(this.registration, ['CreateSchedule', 'UpdateSchedule', 'DeleteSchedule']);
+    props.expiry.allowManageWarnings(this.registration);
     props.blueprints.useCostModel(this.registration, props.maxEstimatedCostUsd);
 
     // The teardown of a catalog environment terminates its provisioned product; the sweeper terminates leftovers.

@@ -30,7 +30,10 @@ export class LifecycleEvents extends Construct {
       description: "Publishes the registry's changes as lifecycle events",
       logRetention: props.logRetention,
       timeout: Duration.seconds(30),
-    }).withEnv('EVENT_BUS_NAME', this.bus.eventBusName);
+    })
+      .withEnv('EVENT_BUS_NAME', this.bus.eventBusName)
+      // An Expiring Soon entry is published with its environment as it is now.
+      .useTable(props.registry.table, 'read');
     this.bus.grantPutEventsTo(this.publisher);
     this.publisher.addEventSource(
       new DynamoEventSource(props.registry.table, {

@@ -17,6 +17,7 @@ import {
   type ScheduleAddress,
   updateExpirySchedule,
 } from './expiry-timer.js';
+import { cancelWarnings, scheduleWarnings, type WarningDeps } from './expiry-warnings.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
@@ -63,6 +64,34 @@ function timerDeps(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): Expiry
 /** Deleting a schedule needs only its address: a function that never creates one is not given the target. */
 function scheduleAddress(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): ScheduleAddress {
   return { scheduler: deps.scheduler, scheduleGroup: deps.config.scheduleGroup };
+}
+
+function warningDeps(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): WarningDeps {
+  return {
+    ...timerDeps(deps),
+    leadsMinutes: deps.config.expiryWarningMinutes,
+    warningFunctionArn: deps.config.warningFunctionArn,
+  };
+}
+
+/**
+ * Sets or cancels the `Expiring Soon` warnings. Not fatal: the expiry itself is what must not be lost, and a
+ * warning that fires for an old expiry finds the environment changed and says nothing.
+ */
+async function setWarnings(
+  deps: Pick<EnvironmentsDeps, 'scheduler' | 'config' | 'clock' | 'logger'>,
+  id: string,
+  expiresAt: string | undefined,
+): Promise<void> {
+  try {
+    if (expiresAt === undefined) {
+      await cancelWarnings({ ...scheduleAddress(deps), leadsMinutes: deps.config.expiryWarningMinutes }, id);
+    } else {
+      await scheduleWarnings(warningDeps(deps), id, expiresAt, deps.clock.now());
+    }
+  } catch (error) {
+    deps.logger.info('could not set the expiry warnings', { environmentId: id, error: (error as Error).message });
+  }
 }
 
 function workflowDeps(deps: Pick<EnvironmentsDeps, 'sfn' | 'config' | 'clock'>) {
@@ -239,6 +268,7 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
     ]);
     throw error;
   }
+  await setWarnings(deps, id, env.expiresAt);
   deps.logger.info('environment creation started', {
     environmentId: id,
     owner,
@@ -312,6 +342,7 @@ export async function deleteEnvironment(
   deps.logger.info('environment teardown started', { environmentId: id, reason, executionArn });
   try {
     await deleteExpirySchedule(scheduleAddress(deps), id);
+    await setWarnings(deps, id, undefined);
   } catch (error) {
     // Not fatal: the teardown's StartTeardown deletes it too, and a stray expiry teardown finds nothing to do.
     deps.logger.error('could not delete the expiry schedule', { environmentId: id, error });
@@ -363,6 +394,7 @@ export async function extendEnvironment(
     }
     try {
       await updateExpirySchedule(timerDeps(deps), id, expiresAt);
+      await setWarnings(deps, id, expiresAt);
     } catch (error) {
       try {
         await deps.registry.update(updated, { expiresAt: current.expiresAt, cost: current.cost }, LIVE_STATUSES);

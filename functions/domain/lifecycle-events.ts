@@ -96,9 +96,45 @@ function environmentImage(image: Record<string, unknown> | undefined): Environme
   return isEnvironmentItem(item) ? Environment.parse(item) : undefined;
 }
 
-/** The lifecycle events of one change of the registry (timeline entries and removals have none). */
+/** The lifecycle events of one change of an environment's record (other items and removals have none). */
 export function lifecycleEventsOfRecord(record: RegistryStreamRecord): LifecycleEvent[] {
   const after = environmentImage(record.dynamodb?.NewImage);
   if (after === undefined || record.eventName === 'REMOVE') return [];
   return lifecycleEventsOf(environmentImage(record.dynamodb?.OldImage), after);
+}
+
+/** `Expiring Soon`, with how to extend: the CLI command and the API call. */
+export function expiringSoonEvent(env: Environment): LifecycleEvent {
+  return {
+    detailType: LIFECYCLE_DETAIL_TYPES.expiringSoon,
+    detail: {
+      ...lifecycleDetail(env),
+      extend: {
+        cli: `dsenv extend ${env.id} 60m`,
+        api: `PATCH /environments/${env.id} {"ttlMinutes": 60}`,
+      },
+    },
+  };
+}
+
+/**
+ * Every lifecycle event of a batch of the registry's changes, in order: status changes and extensions from the
+ * records' images, and `Expiring Soon` for each `expiring-soon` timeline entry (its environment read as it is now).
+ */
+export async function lifecycleEventsOfRecords(
+  records: readonly RegistryStreamRecord[],
+  getEnvironment: (id: string) => Promise<Environment | undefined>,
+): Promise<LifecycleEvent[]> {
+  const events: LifecycleEvent[] = [];
+  for (const record of records) {
+    const image = record.dynamodb?.NewImage;
+    const item = image === undefined ? undefined : unmarshall(image as Parameters<typeof unmarshall>[0]);
+    if (record.eventName === 'INSERT' && item?.type === 'expiring-soon' && typeof item.environmentId === 'string') {
+      const env = await getEnvironment(item.environmentId);
+      if (env !== undefined) events.push(expiringSoonEvent(env));
+    } else {
+      events.push(...lifecycleEventsOfRecord(record));
+    }
+  }
+  return events;
 }

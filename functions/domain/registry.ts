@@ -143,11 +143,17 @@ export class Registry {
         sequence += 1;
         const eventKey = `${at}#${String(sequence).padStart(10, '0')}#${batch}`;
         const item = { ...event, at, id: `${environmentId}#${eventKey}`, environmentId, eventKey };
-        return this.#client
-          .send(new PutCommand({ TableName: this.#table, Item: item }))
-          .catch((error: unknown) => translateAwsError(error, 'registry timeline put'));
+        return this.#putEvent(item);
       }),
     );
+  }
+
+  async #putEvent(item: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item }));
+    } catch (error) {
+      translateAwsError(error, 'registry timeline put');
+    }
   }
 
   /** An environment's timeline, oldest first. `nextToken` is opaque; a token not made here → BadRequestError. */

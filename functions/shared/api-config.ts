@@ -27,6 +27,10 @@ export interface ApiConfig {
   readonly costInventory: Inventory;
   /** Largest estimated cost of one environment over its lifetime, in USD (MAX_ESTIMATED_COST_USD). */
   readonly maxEstimatedCostUsd: number;
+  /** Minutes before expiry at which `Expiring Soon` is announced (EXPIRY_WARNING_MINUTES, e.g. `30,5`). */
+  readonly expiryWarningMinutes: readonly number[];
+  /** The function the warning schedules invoke (WARNING_FUNCTION_ARN). */
+  readonly warningFunctionArn: string;
 }
 
 type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;
@@ -75,6 +79,16 @@ function positiveNumber(name: string, defaultValue: number): number {
   return value;
 }
 
+function warningMinutes(name: string): number[] {
+  const leads = getStringFromEnv(name)
+    .split(',')
+    .map((lead) => Number(lead.trim()));
+  if (leads.some((lead) => !Number.isFinite(lead) || lead <= 0)) {
+    throw new Error(`Environment variable ${name} must list positive minutes, e.g. 30,5`);
+  }
+  return leads;
+}
+
 function inventoryFromEnv(name: string): Inventory {
   const result = Inventory.safeParse(JSON.parse(getStringFromEnv(name)));
   if (!result.success) throw new Error(`Environment variable ${name} is not a cost inventory: ${result.error.message}`);
@@ -119,6 +133,8 @@ export function apiConfig(): ApiConfig {
     serviceRules: readServiceRules,
     costInventory: () => inventoryFromEnv('COST_INVENTORY'),
     maxEstimatedCostUsd: () => positiveNumber('MAX_ESTIMATED_COST_USD', 50),
+    expiryWarningMinutes: () => warningMinutes('EXPIRY_WARNING_MINUTES'),
+    warningFunctionArn: () => getStringFromEnv('WARNING_FUNCTION_ARN'),
   };
   const config = {};
   for (const [key, read] of Object.entries<() => unknown>(readers)) {

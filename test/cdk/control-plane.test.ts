@@ -90,7 +90,7 @@ describe('API', () => {
 describe('Lambda functions', () => {
   it('all run the one runtime on ARM with active tracing and a log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['dsenv:handler-entry']);
-    expect(functions.length).toBe(16);
+    expect(functions.length).toBe(17);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: LAMBDA_RUNTIME.name,
@@ -119,6 +119,7 @@ describe('Lambda functions', () => {
         'functions/workflow/catalog-registration.ts',
         'functions/workflow/check-stack.ts',
         'functions/workflow/create-stack.ts',
+        'functions/workflow/expiry-warning.ts',
         'functions/workflow/finish-teardown.ts',
         'functions/workflow/ipv6-prober.ts',
         'functions/workflow/lifecycle-publisher.ts',

@@ -561,6 +561,17 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
         }),
     },
   ],
+  'functions/workflow/expiry-warning.ts': [
+    {
+      name: 'the warning records expiring-soon on a live environment',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return { environmentId: ID, minutesLeft: 5, expiresAt: aws.records.get(ID)?.expiresAt };
+      },
+      sends: ['GetCommand', 'PutCommand'],
+      assess: (result) => expect(result).toEqual({ warned: true }),
+    },
+  ],
   'functions/workflow/lifecycle-publisher.ts': [
     {
       name: "the publisher puts the registry stream's status changes on the bus",
@@ -568,14 +579,24 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
         Records: [
           {
             eventName: 'MODIFY',
-            dynamodb: {
-              OldImage: marshall(record({ status: 'VALIDATING' })),
-              NewImage: marshall(record({ status: 'READY' })),
-            },
+            dynamodb: (() => {
+              const validating = record({ status: 'VALIDATING' });
+              return { OldImage: marshall(validating), NewImage: marshall({ ...validating, status: 'READY' }) };
+            })(),
           },
         ],
       }),
       sends: ['PutEventsCommand'],
+      assess: (result) => expect(result).toEqual({ published: 1 }),
+    },
+    {
+      name: 'the publisher announces an expiring-soon entry with its environment as it is now',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        const entry = { id: `${ID}#k`, environmentId: ID, eventKey: 'k', type: 'expiring-soon', minutesLeft: 5 };
+        return { Records: [{ eventName: 'INSERT', dynamodb: { NewImage: marshall(entry) } }] };
+      },
+      sends: ['GetCommand', 'PutEventsCommand'],
       assess: (result) => expect(result).toEqual({ published: 1 }),
     },
   ],

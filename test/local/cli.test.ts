@@ -40,15 +40,15 @@ describe('dsenv CLI against local mode', () => {
   let sqs: SQSClient;
   let queueUrl: string;
 
-  const dsenv = (args: string[], accessKeyId = ALICE_KEY): Promise<Run> =>
+  /** Runs the CLI signing with `accessKeyId`; `null`: no credentials at all (unsigned, the default local user). */
+  const dsenv = (args: string[], accessKeyId: string | null = ALICE_KEY): Promise<Run> =>
     new Promise((resolve) => {
       const env = {
         PATH: process.env.PATH ?? '',
         HOME: '/nonexistent',
         DSENV_ENDPOINT: local.apiUrl,
-        AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: 'local-secret',
         AWS_REGION: 'us-east-1',
+        ...(accessKeyId === null ? {} : { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: 'local-secret' }),
       };
       execFile(process.execPath, [BIN, ...args], { env, timeout: 120_000 }, (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
@@ -57,7 +57,8 @@ describe('dsenv CLI against local mode', () => {
     });
 
   beforeAll(async () => {
-    local = await startLocalControlPlane(fastLocalOptions());
+    // The default warnings (30 and 5 minutes) and one short enough to fire during the test.
+    local = await startLocalControlPlane(fastLocalOptions({ config: { expiryWarningMinutes: [30, 5, 0.5] } }));
     faults = emulatorFaults(local.emulatorUrl);
     scheduler = new SchedulerClient(emulatorClientConfig(local.emulatorUrl));
     sqs = new SQSClient(emulatorClientConfig(local.emulatorUrl));
@@ -105,11 +106,16 @@ describe('dsenv CLI against local mode', () => {
     }
   }
 
-  async function expirySchedule(id: string): Promise<string | undefined> {
+  /** The expression of a schedule of the control plane's group, or undefined when there is none of that name. */
+  async function schedule(name: string): Promise<string | undefined> {
     const groups = (await scheduler.send(new ListScheduleGroupsCommand({}))).ScheduleGroups ?? [];
     const group = groups.find((g) => g.Name !== 'default')?.Name;
-    const schedule = await scheduler.send(new GetScheduleCommand({ Name: `dsenv-${id}-expiry`, GroupName: group }));
-    return schedule.ScheduleExpression;
+    try {
+      return (await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }))).ScheduleExpression;
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
   }
 
   it('creates with --wait to READY, lists, extends, shows the timeline and deletes with --wait to DELETED', async () => {
@@ -140,7 +146,10 @@ describe('dsenv CLI against local mode', () => {
     expect(extended.code, extended.stderr).toBe(0);
     const expiresAt = (JSON.parse(extended.stdout) as { expiresAt: string }).expiresAt;
     expect(Date.parse(expiresAt) - before).toBeGreaterThan(29 * 60_000);
-    expect(await expirySchedule(id)).toBe(atExpression(expiresAt));
+    expect(await schedule(`dsenv-${id}-expiry`)).toBe(atExpression(expiresAt));
+    const fiveBefore = new Date(Date.parse(expiresAt) - 5 * 60_000).toISOString();
+    expect(await schedule(`dsenv-${id}-warn-5m`)).toBe(atExpression(fiveBefore));
+    expect(await schedule(`dsenv-${id}-warn-30m`)).toBeUndefined();
 
     // Act / Assess: the other signing identity sees none of it
     const bobList = await dsenv(['list', '-o', 'json'], BOB_KEY);
@@ -171,6 +180,33 @@ describe('dsenv CLI against local mode', () => {
     );
     for (const event of lifecycle) expect(lifecycleEventViolations(event)).toEqual([]);
   }, 180_000);
+
+  it('warns before a short time to live runs out, then tears down at expiry: the queue and the timeline agree', async () => {
+    // Act: one minute to live, unsigned (the default local user); its 0.5-minute warning fires after 30 s
+    const created = await dsenv(['create', 'short', '--ttl', '1m', '--wait', '--poll', '1s'], null);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.split(' ')[0] as string;
+    const watched = await dsenv(['watch', id, '--poll', '1s', '--timeout', '3m'], null);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    // Assess: DELETED after an Expiring Soon, which says how to extend
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout.trim()).toBe(`${id} is DELETED`);
+    const lifecycle = (await received()).filter((e) => e.detail.id === id);
+    expect(lifecycle.map((e) => e['detail-type'])).toEqual(
+      ['Creating', 'Ready', 'Expiring Soon', 'Deleting', 'Deleted'].map((t) => `Environment ${t}`),
+    );
+    for (const event of lifecycle) expect(lifecycleEventViolations(event)).toEqual([]);
+    expect(lifecycle[2]?.detail).toMatchObject({
+      owner: 'local-user',
+      extend: { cli: `dsenv extend ${id} 60m`, api: `PATCH /environments/${id} {"ttlMinutes": 60}` },
+    });
+    const events = await dsenv(['events', 'short', '-o', 'json'], null);
+    const timeline = (JSON.parse(events.stdout) as { items: { type: string; to?: string }[] }).items;
+    expect(
+      timeline.filter((e) => e.type === 'status' || e.type === 'expiring-soon').map((e) => e.to ?? e.type),
+    ).toEqual(['CREATING', 'VALIDATING', 'READY', 'expiring-soon', 'DELETING', 'DELETED']);
+  }, 240_000);
 
   it('exits 2 with the reason when the environment fails', async () => {
     // Prepare

@@ -117,6 +117,8 @@ export const API_ENVIRONMENT: Record<string, string> = {
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/,arn:aws:ssm:us-east-1:123456789012:parameter/dsenv/',
   COST_INVENTORY: JSON.stringify(inventoryFromBlueprint(loadBlueprint())),
   MAX_ESTIMATED_COST_USD: '50',
+  EXPIRY_WARNING_MINUTES: '30,5',
+  WARNING_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',

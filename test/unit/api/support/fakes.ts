@@ -257,6 +257,8 @@ export const TEST_CONFIG: EnvironmentsDeps['config'] = {
   },
   costInventory: inventoryFromBlueprint(loadBlueprint()),
   maxEstimatedCostUsd: 50,
+  expiryWarningMinutes: [30, 5],
+  warningFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',
 };
 
 export function fakeDeps(now = new Date('2026-03-01T12:00:00.000Z')) {
