@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { listEnvironmentEvents } from '../domain/environments.js';
 import { EnvironmentId, PageQuery } from '../schemas/api.js';
 import { apiDeps } from '../shared/api-deps.js';

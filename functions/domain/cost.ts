@@ -3,11 +3,11 @@
  * blueprint's templates by blueprints/blueprint-inventory.ts) priced with the one price file, ./prices.json.
  * The API quotes it on every environment (`cost`), the bench prints it (bench/blueprint-cost.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CostLine, EnvironmentCost } from '../schemas/environment.js';
 import pricesJson from './prices.json' with { type: 'json' };
 
-const PriceItem = z.object({ usd: z.number().nonnegative(), unit: z.string(), source: z.string() });
+const PriceItem = z.object({ usd: z.number().check(z.nonnegative()), unit: z.string(), source: z.string() });
 export const Prices = z.object({
   region: z.string(),
   currency: z.literal('USD'),
@@ -33,16 +33,18 @@ export const PRICES: Prices = Prices.parse(pricesJson);
 /** What an environment runs that is billed by the hour. */
 export const Inventory = z.object({
   /** One entry per interface endpoint: its service and the number of AZs (subnets) it has an ENI in. */
-  interfaceEndpoints: z.array(z.object({ service: z.string(), azs: z.number().int().nonnegative() })),
+  interfaceEndpoints: z.array(z.object({ service: z.string(), azs: z.number().check(z.int(), z.nonnegative()) })),
   gatewayEndpoints: z.array(z.object({ service: z.string() })),
   /** One entry per load balancer; public IPv4 addresses = one per AZ unless it has none. */
-  loadBalancers: z.array(z.object({ name: z.string(), publicIpv4Addresses: z.number().int().nonnegative() })),
-  natGateways: z.number().int().nonnegative(),
-  egressOnlyGateways: z.number().int().nonnegative(),
+  loadBalancers: z.array(
+    z.object({ name: z.string(), publicIpv4Addresses: z.number().check(z.int(), z.nonnegative()) }),
+  ),
+  natGateways: z.number().check(z.int(), z.nonnegative()),
+  egressOnlyGateways: z.number().check(z.int(), z.nonnegative()),
   fargate: z.object({
-    tasks: z.number().nonnegative(),
-    vcpuPerTask: z.number().nonnegative(),
-    memoryGbPerTask: z.number().nonnegative(),
+    tasks: z.number().check(z.nonnegative()),
+    vcpuPerTask: z.number().check(z.nonnegative()),
+    memoryGbPerTask: z.number().check(z.nonnegative()),
   }),
 });
 export type Inventory = z.infer<typeof Inventory>;

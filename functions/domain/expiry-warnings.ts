@@ -5,7 +5,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { atExpression } from './expiry-timer.js';
 import { type Registry, translateAwsError } from './registry.js';
 
@@ -29,7 +29,7 @@ export interface WarningDeps extends WarningAddress {
 /** What a warning schedule hands the warning function. */
 export const ExpiryWarningInput = z.strictObject({
   environmentId: z.string(),
-  minutesLeft: z.number().positive(),
+  minutesLeft: z.number().check(z.positive()),
   expiresAt: z.iso.datetime(),
 });
 export type ExpiryWarningInput = z.infer<typeof ExpiryWarningInput>;

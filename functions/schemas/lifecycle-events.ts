@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EnvironmentStatus } from './environment.js';
 
 /**
@@ -22,35 +22,35 @@ export type LifecycleDetailType = (typeof LIFECYCLE_DETAIL_TYPES)[keyof typeof L
 
 const Detail = z.strictObject({
   schemaVersion: z.literal(LIFECYCLE_SCHEMA_VERSION),
-  id: z.string().regex(/^env-[a-z0-9]{12}$/),
+  id: z.string().check(z.regex(/^env-[a-z0-9]{12}$/)),
   name: z.string(),
   owner: z.string(),
   status: EnvironmentStatus,
   expiresAt: z.iso.datetime(),
   /** Why it failed (Failed) or why it is being torn down (Deleting: deleted, expired, catalog-terminated). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** Where it answers (its public URI; in local mode also the URLs on the host). */
   urls: z.array(z.string()),
-  cost: z.strictObject({ currency: z.literal('USD'), hourlyUsd: z.number(), totalUsd: z.number() }).optional(),
+  cost: z.optional(z.strictObject({ currency: z.literal('USD'), hourlyUsd: z.number(), totalUsd: z.number() })),
   /** Expiring Soon only: how to give it more time. */
-  extend: z.strictObject({ cli: z.string(), api: z.string() }).optional(),
+  extend: z.optional(z.strictObject({ cli: z.string(), api: z.string() })),
 });
 
 const withStatus = (statuses: readonly z.infer<typeof EnvironmentStatus>[]) =>
-  Detail.extend({ status: z.enum(statuses as [string, ...string[]]) });
+  z.extend(Detail, { status: z.enum(statuses as [string, ...string[]]) });
 
 /** The `detail` of each detail type. */
 export const LIFECYCLE_DETAILS = {
   'Environment Creating': withStatus(['CREATING']),
   'Environment Ready': withStatus(['READY']),
-  'Environment Failed': withStatus(['FAILED']).extend({ reason: z.string() }),
-  'Environment Expiring Soon': withStatus(['CREATING', 'VALIDATING', 'READY']).extend({
+  'Environment Failed': z.extend(withStatus(['FAILED']), { reason: z.string() }),
+  'Environment Expiring Soon': z.extend(withStatus(['CREATING', 'VALIDATING', 'READY']), {
     extend: z.strictObject({ cli: z.string(), api: z.string() }),
   }),
   'Environment Extended': withStatus(['CREATING', 'VALIDATING', 'READY']),
   'Environment Deleting': withStatus(['DELETING']),
   'Environment Deleted': withStatus(['DELETED']),
-} as const satisfies Record<LifecycleDetailType, z.ZodType>;
+} as const satisfies Record<LifecycleDetailType, z.ZodMiniType>;
 
 export type LifecycleDetail = z.infer<typeof Detail>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { lifecycleEventsOfRecords, publishLifecycleEvents } from '../domain/lifecycle-events.js';
 import { eventBridge } from '../shared/clients/eventbridge.js';
 import { getStringFromEnv } from '../shared/env.js';
@@ -13,13 +13,13 @@ import { registry } from './wiring.js';
 const RegistryStreamEvent = z.object({
   Records: z.array(
     z.object({
-      eventName: z.string().optional(),
-      dynamodb: z
-        .object({
-          NewImage: z.record(z.string(), z.unknown()).optional(),
-          OldImage: z.record(z.string(), z.unknown()).optional(),
-        })
-        .optional(),
+      eventName: z.optional(z.string()),
+      dynamodb: z.optional(
+        z.object({
+          NewImage: z.optional(z.record(z.string(), z.unknown())),
+          OldImage: z.optional(z.record(z.string(), z.unknown())),
+        }),
+      ),
     }),
   ),
 });
