@@ -90,7 +90,7 @@ describe('API', () => {
 describe('Lambda functions', () => {
   it('all run the one runtime on ARM with active tracing and a log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['dsenv:handler-entry']);
-    expect(functions.length).toBe(17);
+    expect(functions.length).toBe(18);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: LAMBDA_RUNTIME.name,
