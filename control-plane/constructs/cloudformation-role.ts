@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX, PROJECT_PREFIX } from '../../functions/domain/naming.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import { acknowledgeWildcardResources } from './nag-acknowledgements.js';
 
@@ -131,12 +132,12 @@ export class CloudFormationRole extends Construct {
   constructor(scope: Construct, id: string, props: CloudFormationRoleProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const stackNamePrefix = props.stackNamePrefix ?? 'dsenv-env-';
-    const logGroupPrefix = props.logGroupPrefix ?? '/dsenv/';
+    const stackNamePrefix = props.stackNamePrefix ?? ENVIRONMENT_STACK_PREFIX;
+    const logGroupPrefix = props.logGroupPrefix ?? `/${PROJECT_PREFIX}/`;
     const inRegion = { StringEquals: { 'aws:RequestedRegion': stack.region } };
     const roleArns = [
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${stackNamePrefix}*` }),
-      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'dsenv/*' }),
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${PROJECT_PREFIX}/*` }),
     ];
     const serviceLinkedRoles = stack.formatArn({
       service: 'iam',

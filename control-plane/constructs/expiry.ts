@@ -6,6 +6,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX } from '../../functions/domain/naming.js';
 import { HouseFunction } from './house-function.js';
 import type { Registry } from './registry.js';
 
@@ -82,7 +83,7 @@ export class Expiry extends Construct {
     return Stack.of(this).formatArn({
       service: 'scheduler',
       resource: 'schedule',
-      resourceName: `${this.scheduleGroup.scheduleGroupName}/dsenv-env-*`,
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${ENVIRONMENT_STACK_PREFIX}*`,
     });
   }
 

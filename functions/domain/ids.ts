@@ -1,17 +1,11 @@
 import { randomInt } from 'node:crypto';
+import { ENVIRONMENT_ID_ALPHABET, environmentIdFrom } from './naming.js';
 
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const ID_LENGTH = 12;
+export { stackNameFor } from './naming.js';
 
 /** `env-` + 12 characters of [a-z0-9], drawn uniformly from a cryptographic source. */
 export function newEnvironmentId(): string {
-  let suffix = '';
-  for (let i = 0; i < ID_LENGTH; i += 1) suffix += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return `env-${suffix}`;
-}
-
-export function stackNameFor(environmentId: string): string {
-  return `dsenv-${environmentId}`;
+  return environmentIdFrom(() => randomInt(ENVIRONMENT_ID_ALPHABET.length));
 }
 
 const ROOT_STACK_NAME = /^dsenv-(env-[a-z0-9]{12})$/;

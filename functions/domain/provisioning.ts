@@ -21,9 +21,9 @@ export interface ProvisioningDeps extends StackWaitDeps {
   config: ProvisioningConfig;
 }
 
-export const TAG_ENVIRONMENT_ID = 'dsenv:environment-id';
-export const TAG_OWNER = 'dsenv:owner';
-export const TAG_EXPIRES_AT = 'dsenv:expires-at';
+import { TAG_ENVIRONMENT_ID, TAG_EXPIRES_AT, TAG_OWNER } from './naming.js';
+
+export { TAG_ENVIRONMENT_ID, TAG_EXPIRES_AT, TAG_OWNER } from './naming.js';
 
 export { createRequestToken } from './ids.js';
 export { checkStack, environmentOutputs } from './stack-progress.js';
