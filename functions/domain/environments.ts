@@ -7,6 +7,7 @@ import type { ServiceSpec } from '../schemas/service.js';
 import type { ApiConfig } from '../shared/api-config.js';
 import type { Clock } from '../shared/clock.js';
 import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { type ConflictRetryOptions, withConflictRetry } from './conflict-retry.js';
 import { startWorkflow } from './executions.js';
 import {
   createExpirySchedule,
@@ -106,19 +107,27 @@ async function undo(
   }
 }
 
-/** A lost conditional write, retried on fresh state: expected under concurrency, so one INFO line. */
-function logConflictRetry(
+/**
+ * Retries a lost conditional write on fresh state (`refresh` re-reads it): expected under concurrency, so one INFO
+ * line per retry.
+ */
+function onConflict(
   deps: Pick<EnvironmentsDeps, 'logger'>,
   environmentId: string,
-  attempt: number,
-  error: ConflictError,
-): void {
-  deps.logger.info('conflicting write; retrying on fresh state', {
-    environmentId,
-    attempt,
+  refresh: (error: ConflictError) => Promise<void>,
+): ConflictRetryOptions {
+  return {
     maxAttempts: CONFLICT_RETRIES,
-    reason: error.message,
-  });
+    refresh: async (error, attempt) => {
+      deps.logger.info('conflicting write; retrying on fresh state', {
+        environmentId,
+        attempt,
+        maxAttempts: CONFLICT_RETRIES,
+        reason: error.message,
+      });
+      await refresh(error);
+    },
+  };
 }
 
 /**
@@ -132,17 +141,14 @@ async function recordExecution(
   allowedFrom: readonly EnvironmentStatus[],
 ): Promise<Environment> {
   let current = env;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await deps.registry.update(current, { executionArn }, allowedFrom);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
-      logConflictRetry(deps, env.id, attempt, error);
+  return withConflictRetry(
+    () => deps.registry.update(current, { executionArn }, allowedFrom),
+    onConflict(deps, env.id, async (error) => {
       const fresh = await deps.registry.get(env.id);
       if (fresh === undefined || !allowedFrom.includes(fresh.status)) throw error;
       current = fresh;
-    }
-  }
+    }),
+  );
 }
 
 /** A new environment, whichever door it came through (the API, a Service Catalog launch). */
@@ -259,17 +265,16 @@ export async function deleteEnvironment(
   reason = 'deleted',
 ): Promise<EnvironmentView> {
   let current = await getEnvironment(deps, owner, id);
-  let deleting: Environment | undefined;
-  for (let attempt = 1; deleting === undefined; attempt += 1) {
-    if (!LIVE_STATUSES.includes(current.status)) return toView(current);
-    try {
-      deleting = await deps.registry.update(current, { status: 'DELETING' }, LIVE_STATUSES);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
-      logConflictRetry(deps, id, attempt, error);
+  const deleting = await withConflictRetry(
+    async () =>
+      LIVE_STATUSES.includes(current.status)
+        ? await deps.registry.update(current, { status: 'DELETING' }, LIVE_STATUSES)
+        : undefined,
+    onConflict(deps, id, async () => {
       current = await getEnvironment(deps, owner, id);
-    }
-  }
+    }),
+  );
+  if (deleting === undefined) return toView(current);
   const executionArn = await startWorkflow(workflowDeps(deps), {
     action: 'teardown',
     environmentId: id,
@@ -303,37 +308,39 @@ export async function extendEnvironment(
 ): Promise<EnvironmentView> {
   assertTtlInRange(deps, ttlMinutes);
   let current = await getEnvironment(deps, owner, id);
-  for (let attempt = 1; ; attempt += 1) {
-    if (!LIVE_STATUSES.includes(current.status)) {
-      throw new ConflictError(`environment ${id} is ${current.status} and can no longer be extended`);
-    }
-    const now = deps.clock.now().getTime();
-    const lifetimeEnd = Date.parse(current.createdAt) + deps.config.maxLifetimeMinutes * MINUTE_MS;
-    const expiresAtMs = Math.min(now + ttlMinutes * MINUTE_MS, lifetimeEnd);
-    if (expiresAtMs <= now) throw new ConflictError(`environment ${id} has reached its maximum lifetime`);
-    const expiresAt = new Date(expiresAtMs).toISOString();
-    let updated: Environment;
-    try {
-      updated = await deps.registry.update(current, { expiresAt }, LIVE_STATUSES);
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
-      logConflictRetry(deps, id, attempt, error);
+  let expiresAt = extendedExpiry(deps, current, ttlMinutes);
+  const updated = await withConflictRetry(
+    () => deps.registry.update(current, { expiresAt }, LIVE_STATUSES),
+    onConflict(deps, id, async () => {
       current = await getEnvironment(deps, owner, id);
-      continue;
-    }
+      expiresAt = extendedExpiry(deps, current, ttlMinutes);
+    }),
+  );
+  try {
+    await updateExpirySchedule(timerDeps(deps), id, expiresAt);
+  } catch (error) {
     try {
-      await updateExpirySchedule(timerDeps(deps), id, expiresAt);
-    } catch (error) {
-      try {
-        await deps.registry.update(updated, { expiresAt: current.expiresAt }, LIVE_STATUSES);
-      } catch (revertError) {
-        deps.logger.error('could not restore expiresAt after the schedule update failed', {
-          environmentId: id,
-          revertError,
-        });
-      }
-      throw error;
+      await deps.registry.update(updated, { expiresAt: current.expiresAt }, LIVE_STATUSES);
+    } catch (revertError) {
+      deps.logger.error('could not restore expiresAt after the schedule update failed', {
+        environmentId: id,
+        revertError,
+      });
     }
-    return toView(updated);
+    throw error;
   }
+  return toView(updated);
+}
+
+/** The new expiresAt of a live environment: now + ttl, capped at its maximum lifetime (ConflictError otherwise). */
+function extendedExpiry(deps: EnvironmentsDeps, current: Environment, ttlMinutes: number): string {
+  const id = current.id;
+  if (!LIVE_STATUSES.includes(current.status)) {
+    throw new ConflictError(`environment ${id} is ${current.status} and can no longer be extended`);
+  }
+  const now = deps.clock.now().getTime();
+  const lifetimeEnd = Date.parse(current.createdAt) + deps.config.maxLifetimeMinutes * MINUTE_MS;
+  const expiresAtMs = Math.min(now + ttlMinutes * MINUTE_MS, lifetimeEnd);
+  if (expiresAtMs <= now) throw new ConflictError(`environment ${id} has reached its maximum lifetime`);
+  return new Date(expiresAtMs).toISOString();
 }
