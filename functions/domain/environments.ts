@@ -4,8 +4,6 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
-import type { ApiConfig } from '../shared/api-config.js';
-import type { Clock } from '../shared/clock.js';
 import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
 import { type ConflictRetryOptions, withConflictRetry } from './conflict-retry.js';
 import { startWorkflow } from './executions.js';
@@ -17,6 +15,7 @@ import {
   updateExpirySchedule,
 } from './expiry-timer.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
+import type { Clock, EnvironmentsConfig } from './ports.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
 import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rules.js';
@@ -28,7 +27,7 @@ export interface EnvironmentsDeps {
   scheduler: Pick<SchedulerClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
   clock: Clock;
-  config: Omit<ApiConfig, 'tableName' | 'idempotencyTableName'>;
+  config: EnvironmentsConfig;
   logger: {
     info(message: string, ...extra: unknown[]): void;
     warn(message: string, ...extra: unknown[]): void;
@@ -333,7 +332,11 @@ export async function extendEnvironment(
 }
 
 /** The new expiresAt of a live environment: now + ttl, capped at its maximum lifetime (ConflictError otherwise). */
-function extendedExpiry(deps: EnvironmentsDeps, current: Environment, ttlMinutes: number): string {
+function extendedExpiry(
+  deps: Pick<EnvironmentsDeps, 'clock' | 'config'>,
+  current: Environment,
+  ttlMinutes: number,
+): string {
   const id = current.id;
   if (!LIVE_STATUSES.includes(current.status)) {
     throw new ConflictError(`environment ${id} is ${current.status} and can no longer be extended`);

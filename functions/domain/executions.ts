@@ -1,7 +1,7 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
 import { executionName } from './naming.js';
+import type { Clock } from './ports.js';
 import { translateAwsError } from './registry.js';
 
 export interface ExecutionDeps {

@@ -9,9 +9,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_STATUSES, Environment, type EnvironmentStatus } from '../schemas/environment.js';
-import type { Clock } from '../shared/clock.js';
 import { retryableFailure } from '../shared/aws-errors.js';
 import { BadRequestError, ConflictError, ThrottledError, TransientError } from '../shared/errors.js';
+import type { Clock } from './ports.js';
 
 export interface RegistryDeps {
   documentClient: Pick<DynamoDBDocumentClient, 'send'>;

@@ -8,8 +8,8 @@ import {
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/environment.js';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
 import { environmentIdOfStackName } from './naming.js';
+import type { Clock } from './ports.js';
 import type { Registry } from './registry.js';
 import {
   type CatalogProductsPort,

@@ -1,27 +1,12 @@
+import type { EnvironmentsConfig } from '../domain/ports.js';
 import type { ServiceRules } from '../domain/service-rules.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
 import { readLocalImageCommands } from './local-images.js';
 
-/** Everything an API route may read from its environment. */
-export interface ApiConfig {
+/** Everything an API route may read from its environment: what the lifecycle needs, and its tables. */
+export interface ApiConfig extends EnvironmentsConfig {
   readonly tableName: string;
   readonly idempotencyTableName: string;
-  readonly stateMachineArn: string;
-  readonly schedulerRoleArn: string;
-  readonly scheduleGroup: string;
-  readonly blueprintName: string;
-  readonly blueprintVersion: string;
-  readonly defaultImageUri: string;
-  readonly defaultTtlMinutes: number;
-  readonly minTtlMinutes: number;
-  readonly maxTtlMinutes: number;
-  readonly maxLifetimeMinutes: number;
-  readonly maxActivePerOwner: number;
-  /** How many VPCs (and egress-only internet gateways) the region allows the account: active environments plus
-   *  the VPCs/gateways that are not environments' must stay within it. */
-  readonly regionCapacity: number;
-  /** Where a service's image and secrets may come from (and, in local mode, which images can run). */
-  readonly serviceRules: ServiceRules;
 }
 
 type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;

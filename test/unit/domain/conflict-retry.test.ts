@@ -9,7 +9,7 @@ describe('withConflictRetry', () => {
       if (version < 2) throw new ConflictError(`version ${version} is stale`);
       return `written at ${version}`;
     });
-    const refresh = vi.fn(async () => {
+    const refresh = vi.fn(async (_error: ConflictError, _attempt: number) => {
       version += 1;
     });
 
