@@ -323,7 +323,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   let again = false;
   function reconcile(environmentId?: string): Promise<void> {
     if (environmentId !== undefined) return reconcileEnvironment(environmentId);
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return running;
     }
