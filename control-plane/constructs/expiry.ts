@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -99,6 +99,22 @@ export class Expiry extends Construct {
         actions.map((action) => `scheduler:${action}`),
         [this.schedulesArn],
         SCHEDULES_REASON,
+      );
+  }
+
+  /**
+   * What the sweeper's repairs need: it recreates lost schedules, and deletes the stacks that have no live record
+   * with CloudFormation's role (`cloudFormationRole`, passed as CFN_ROLE_ARN).
+   */
+  grantSweeperRepairs(cloudFormationRole: IRole): void {
+    this.allowManageSchedules(this.sweeper, ['GetSchedule', 'CreateSchedule']);
+    this.sweeper
+      .usePassRole('CFN_ROLE_ARN', cloudFormationRole, 'cloudformation.amazonaws.com')
+      .allow(['cloudformation:ListStacks'], ['*'], 'ListStacks does not support resource-level permissions.')
+      .allow(
+        ['cloudformation:DeleteStack'],
+        [HouseFunction.environmentStacksArn(this)],
+        "Only the environments' stacks (dsenv-env-*); the wildcard is the environment id and stack uuid.",
       );
   }
 
