@@ -5,6 +5,8 @@ import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentCost, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
 import type { TimelineEvent } from '../schemas/timeline.js';
+import type { ApiConfig } from '../shared/api-config.js';
+import type { Clock } from '../shared/clock.js';
 import { ConflictError, CostLimitExceededError, InputValidationError, NotFoundError } from '../shared/errors.js';
 import { environmentCost, relifeCost, sizedInventory } from './cost.js';
 import { startWorkflow } from './executions.js';
@@ -17,7 +19,6 @@ import {
 } from './expiry-timer.js';
 import { cancelWarnings, scheduleWarnings, type WarningDeps } from './expiry-warnings.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
-import type { Clock, EnvironmentsConfig } from './ports.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
 import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rules.js';
@@ -32,7 +33,7 @@ export interface EnvironmentsDeps {
   scheduler: Pick<SchedulerClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
   clock: Clock;
-  config: EnvironmentsConfig;
+  config: Omit<ApiConfig, 'tableName' | 'idempotencyTableName'>;
   logger: {
     info(message: string, ...extra: unknown[]): void;
     warn(message: string, ...extra: unknown[]): void;

@@ -1,7 +1,6 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import { executionName } from './naming.js';
-import type { Clock } from './ports.js';
+import type { Clock } from '../shared/clock.js';
 import { translateAwsError } from './registry.js';
 
 export interface ExecutionDeps {
@@ -10,7 +9,10 @@ export interface ExecutionDeps {
   clock: Clock;
 }
 
-export { executionName };
+/** Execution name: `<id>-<action>-<epoch ms>` (unique per attempt, readable in the console). */
+export function executionName(input: WorkflowInput, now: Date): string {
+  return `${input.environmentId}-${input.action}-${now.getTime()}`;
+}
 
 /** Starts the lifecycle state machine for one environment and returns the execution ARN. */
 export async function startWorkflow(deps: ExecutionDeps, input: WorkflowInput): Promise<string> {

@@ -8,8 +8,7 @@ import {
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/environment.js';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import { environmentIdOfStackName } from './naming.js';
-import type { Clock } from './ports.js';
+import type { Clock } from '../shared/clock.js';
 import type { Registry } from './registry.js';
 import {
   type CatalogProductsPort,
@@ -89,6 +88,9 @@ const LIVE_STACK_STATUSES: StackStatus[] = [
   'IMPORT_ROLLBACK_FAILED',
   'IMPORT_ROLLBACK_COMPLETE',
 ];
+
+/** Parent stacks made by the control plane: `dsenv-<environment id>`. */
+const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
 
 type ExecutionState = 'RUNNING' | 'ENDED' | 'LOST';
 
@@ -276,9 +278,9 @@ async function listEnvironmentStacks(cfn: CloudFormationPort): Promise<Environme
       new ListStacksCommand({ StackStatusFilter: LIVE_STACK_STATUSES, NextToken: nextToken }),
     );
     for (const stack of output.StackSummaries ?? []) {
-      const environmentId = environmentIdOfStackName(stack.StackName ?? '');
+      const match = ENVIRONMENT_STACK.exec(stack.StackName ?? '');
       // Nested stacks (ParentId set) go with their parent.
-      if (environmentId !== undefined && stack.ParentId === undefined) found.push({ stack, environmentId });
+      if (match?.[1] !== undefined && stack.ParentId === undefined) found.push({ stack, environmentId: match[1] });
     }
     nextToken = output.NextToken;
   } while (nextToken !== undefined);
