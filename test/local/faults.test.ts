@@ -37,8 +37,8 @@ describe('fault injection on local mode', () => {
     local = await startLocalControlPlane(
       fastLocalOptions({
         sweepIntervalMs: 2000,
-        // FinishTeardown's 5 retries then span 6 s: longer than the lingering interface below (4 s), whatever the load.
-        retryIntervalMs: 1200,
+        // FinishTeardown's 5 retries then span 3 s: longer than the lingering interface below, whatever the load.
+        retryIntervalMs: 600,
       }),
     );
     faults = emulatorFaults(local.emulatorUrl);
@@ -197,9 +197,8 @@ describe('fault injection on local mode', () => {
   it('waits out a network interface that lingers after DELETE_COMPLETE, then ends DELETED with a clean receipt', async () => {
     const id = await create('eni-lingers');
     expect((await settle(id, ['READY', 'FAILED'])).status).toBe('READY');
-    // Lingers longer than DeleteStack → stack event → first FinishTeardown takes even on a loaded machine, so the
-    // check sees it; shorter than FinishTeardown's retries.
-    await faults.arm({ lingerAfterDelete: { stackName: `dsenv-${id}`, environmentId: id, seconds: 4 } });
+    // Lingers longer than DeleteStack → first FinishTeardown takes even on a loaded machine, so the check sees it.
+    await faults.arm({ lingerAfterDelete: { stackName: `dsenv-${id}`, environmentId: id, seconds: 2 } });
 
     const environment = await remove(id);
 
