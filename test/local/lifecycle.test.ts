@@ -52,7 +52,10 @@ describe('local mode lifecycle', () => {
       expect(res.status).toBe(200);
     }
     // Resumed by the stack's own CREATE_COMPLETE event: no look at the stack, no polling loop.
-    expect(statesEntered(expiring.id, 'provision')).toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+    // (Validate sets READY just before the execution records its last states: wait for them.)
+    await expect
+      .poll(() => statesEntered(expiring.id, 'provision'), { timeout: 10_000 })
+      .toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
     const events = local.stackEvents.delivered().filter((e) => e.detail['stack-id'] === environment.stackId);
     expect(events.map((e) => [e.detail['status-details'].status, e.detail['client-request-token']])).toEqual([
       ['CREATE_COMPLETE', `${expiring.id}-create-1`],
