@@ -78,6 +78,11 @@ export interface LocalControlPlaneOptions {
    * @default process.env.LOCAL_IMAGE_COMMANDS, else local/images.json
    */
   readonly imageCommands?: string;
+  /**
+   * For tests: runs before each workflow task (after the task stand-in has caught up), e.g. to deliver an event at
+   * an exact point of the workflow. The task waits for it. @default none
+   */
+  readonly beforeTask?: (state: string, payload: unknown) => Promise<void>;
 }
 
 export interface LocalControlPlane {
@@ -233,10 +238,12 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       // gone): let the task stand-in catch up with this environment's stack (only this one: 50 environments must
       // not wait for each other's tasks) before each step of the workflow. A stand-in failure is logged, not
       // made the task's: the handler then sees what a task that failed to start leaves (validation says so).
-      beforeTask: (_state, payload) =>
-        reconcileTasks(environmentIdOf(payload)).catch((error: unknown) =>
+      beforeTask: async (state, payload) => {
+        await reconcileTasks(environmentIdOf(payload)).catch((error: unknown) =>
           log(`task stand-in: ${(error as Error).message}`),
-        ),
+        );
+        await options.beforeTask?.(state, payload);
+      },
     });
     cleanups.push(() => stepFunctions.close());
 

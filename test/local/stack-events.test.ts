@@ -15,12 +15,20 @@ type Environment = ApiEnvironment & { teardown?: { remaining: string[]; attempts
 describe('stack-status events in local mode', () => {
   let local: LocalControlPlane;
   let faults: EmulatorFaults;
+  /** Runs before each workflow task while a test sets it (to deliver an event at an exact point). */
+  let beforeTask: ((state: string, payload: unknown) => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    local = await startLocalControlPlane(fastLocalOptions({ heartbeatMs: 3000 }));
+    local = await startLocalControlPlane(
+      fastLocalOptions({
+        heartbeatMs: 3000,
+        beforeTask: (state, payload) => beforeTask?.(state, payload) ?? Promise.resolve(),
+      }),
+    );
     faults = emulatorFaults(local.emulatorUrl);
   }, 120_000);
   afterEach(async () => {
+    beforeTask = undefined;
     await faults.clear();
     local.stackEvents.setFault('*', {});
   });
@@ -126,31 +134,45 @@ describe('stack-status events in local mode', () => {
     });
   });
 
-  it('ignores an event that comes before the execution waits on it, and still gets READY', async () => {
-    const id = await create('early-event');
-    // Published at once, before (or while) CreateStack stores its token: a CREATE_COMPLETE the stack cannot have yet.
-    local.stackEvents.publish({
-      version: '0',
-      id: 'early',
-      'detail-type': 'CloudFormation Stack Status Change',
-      source: 'aws.cloudformation',
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [`arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-${id}/early`],
-      detail: {
-        'stack-id': `arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-${id}/early`,
-        'status-details': { status: 'CREATE_FAILED', 'status-reason': 'early' },
-        'client-request-token': `${id}-create-1`,
-      },
-    });
+  it('drops an event that comes before its wait is stored, and still gets READY on the real one', async () => {
+    // Prepare: the moment CreateStack is about to run (its token not stored yet), this attempt's own CREATE_COMPLETE
+    // arrives, as if delivered early; the task goes on only once the event was handled.
+    let earlyFor: string | undefined;
+    beforeTask = async (state, payload) => {
+      const environmentId = (payload as { environmentId?: string }).environmentId;
+      if (state !== 'CreateStack' || environmentId === undefined || earlyFor !== undefined) return;
+      earlyFor = environmentId;
+      const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-${environmentId}/early`;
+      local.stackEvents.publish({
+        version: '0',
+        id: 'early',
+        'detail-type': 'CloudFormation Stack Status Change',
+        source: 'aws.cloudformation',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: 'us-east-1',
+        resources: [stackId],
+        detail: {
+          'stack-id': stackId,
+          'status-details': { status: 'CREATE_COMPLETE', 'status-reason': '' },
+          'client-request-token': `${environmentId}-create-1`,
+        },
+      });
+      await local.stackEvents.idle();
+    };
 
+    // Act
+    const id = await create('early-event');
     const ready = await settle(id, ['READY', 'FAILED']);
 
+    // Assess: the early copy found no wait and changed nothing; the real event resumed the wait once
+    expect(earlyFor).toBe(id);
+    const early = local.stackEvents.deliveries().find((d) => d.event.id === 'early');
+    expect(outcomeOf(early?.result)).toBe('no-wait');
     expect(ready.status).toBe('READY');
     expect(ready.failureReason).toBeUndefined();
-    const early = local.stackEvents.deliveries().find((d) => d.event.id === 'early');
-    expect(['no-wait', 'out-of-date']).toContain(outcomeOf(early?.result));
+    expect(deliveriesOf(id, 'CREATE_COMPLETE').map((d) => outcomeOf(d.result))).toEqual(['no-wait', 'resumed']);
+    expect(statesEntered(id, 'provision').filter((state) => state === 'CheckCreate')).toEqual([]);
     await removeAndCheck(id);
   });
 });

@@ -35,15 +35,26 @@ function no5xx(real: Real, what: string, res: ApiAnswer): void {
   if (res.status >= 500) broken(real, `${what} answered ${res.status} ${JSON.stringify(res.body)}`);
 }
 
-/** A 4xx with the one error shape, and every environment of `owner` exactly as before. */
+/**
+ * A 4xx with the one error shape, and every environment of `owner` exactly as before. A catalog launch still
+ * registering (its environment appears when the catalog's registration runs) is not a change the request made.
+ */
 async function rejectedUnchanged(
   real: Real,
+  model: Readonly<Model>,
   owner: string,
   what: string,
   expected: readonly number[],
   act: () => Promise<ApiAnswer>,
 ): Promise<void> {
-  const snapshot = (items: ViewedEnvironment[]) => JSON.stringify(items.map((e) => [e.id, e.expiresAt]).sort());
+  const registering = new Set(model.pendingLaunches.filter((l) => l.owner === owner).map((l) => l.name));
+  const snapshot = (items: ViewedEnvironment[]) =>
+    JSON.stringify(
+      items
+        .filter((e) => !registering.has(e.name))
+        .map((e) => [e.id, e.expiresAt])
+        .sort(),
+    );
   const before = snapshot(await listAs(real, owner));
   const res = await act();
   no5xx(real, what, res);
@@ -205,7 +216,7 @@ class CreateInvalidCommand implements Command {
     const owner = model.owner(this.ownerIndex);
     const invalid: { body: unknown; expected: readonly number[]; contentType?: string } = INVALID_CREATES[this.kind];
     const headers: Record<string, string> = invalid.contentType ? { 'content-type': invalid.contentType } : {};
-    await rejectedUnchanged(real, owner, `create with ${this.kind}`, invalid.expected, () =>
+    await rejectedUnchanged(real, model, owner, `create with ${this.kind}`, invalid.expected, () =>
       real.system.request(owner, 'POST', '/environments', invalid.body, headers),
     );
   }
@@ -223,7 +234,7 @@ class GetCommand implements Command {
     const env = model.pick(this.pick) as ModelEnvironment;
     if (this.asOther) {
       const other = model.owners.find((o) => o !== env.owner) as string;
-      await rejectedUnchanged(real, env.owner, `GET ${env.id} as another owner`, [404], () =>
+      await rejectedUnchanged(real, model, env.owner, `GET ${env.id} as another owner`, [404], () =>
         real.system.request(other, 'GET', `/environments/${env.id}`),
       );
       return;
@@ -260,6 +271,7 @@ class ExtendCommand implements Command {
       const caller = this.asOther ? (model.owners.find((o) => o !== env.owner) as string) : env.owner;
       await rejectedUnchanged(
         real,
+        model,
         env.owner,
         `extend ${env.id} by ${this.ttlMinutes}`,
         // Another owner's invalid TTL may be refused for either reason: the body is checked before the owner.
@@ -302,7 +314,7 @@ class DeleteCommand implements Command {
     count(real.stats.ops, this.asOther ? 'delete (other owner)' : 'delete');
     if (this.asOther) {
       const other = model.owners.find((o) => o !== env.owner) as string;
-      await rejectedUnchanged(real, env.owner, `DELETE ${env.id} as another owner`, [404], () =>
+      await rejectedUnchanged(real, model, env.owner, `DELETE ${env.id} as another owner`, [404], () =>
         real.system.request(other, 'DELETE', `/environments/${env.id}`),
       );
       return;
