@@ -1,8 +1,8 @@
 /**
- * Modelled cost of one environment-hour, computed from the blueprint's templates and bench/prices.json:
- * interface endpoints × the subnets (AZs) they are placed in, load balancers and their public IPv4 addresses
- * (one per AZ), NAT gateways, and the Fargate tasks' vCPU and memory × DesiredCount — all read from the templates
- * with the parameter defaults (or the overrides given). Compared with the reference pattern.
+ * Modelled cost of one environment-hour: the blueprint's inventory read from its templates
+ * (blueprints/blueprint-inventory.ts) priced by the one cost model the API quotes (functions/domain/cost.ts, prices
+ * in functions/domain/prices.json), with the parameter defaults (or the overrides given). Compared with the
+ * reference pattern.
  *
  * Run: `npm run cost` (options: `--param Name=Value`, e.g. `--param EnableSsmEndpoints=true`).
  */
@@ -10,75 +10,24 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import {
-  type ChildPart,
-  childParameterValues,
-  type ParameterOverrides,
-  traceList,
-  traceNumber,
-} from '../blueprints/blueprint-wiring.js';
-import {
-  activeResources,
-  type Blueprint,
-  type CfnValue,
-  isObject,
-  loadBlueprint,
-  parameterValues,
-} from '../blueprints/template-loader.js';
+import { inventoryFromBlueprint } from '../blueprints/blueprint-inventory.js';
+import type { ParameterOverrides } from '../blueprints/blueprint-wiring.js';
+import { type Blueprint, loadBlueprint } from '../blueprints/template-loader.js';
+import { type CostModel, type Inventory, Prices, priceInventory } from '../functions/domain/cost.js';
 
-const PriceItem = z.object({ usd: z.number().nonnegative(), unit: z.string(), source: z.string() });
-export const Prices = z.object({
-  region: z.string(),
-  currency: z.literal('USD'),
-  hourly: z.object({
-    interfaceEndpointPerAz: PriceItem,
-    gatewayEndpoint: PriceItem,
-    applicationLoadBalancer: PriceItem,
-    publicIpv4Address: PriceItem,
-    fargateVcpu: PriceItem,
-    fargateMemoryGb: PriceItem,
-    natGateway: PriceItem,
-    egressOnlyInternetGateway: PriceItem,
-  }),
-  usage: z.record(z.string(), PriceItem),
-});
-export type Prices = z.infer<typeof Prices>;
+export type { CostModel, Inventory } from '../functions/domain/cost.js';
+export { Prices } from '../functions/domain/cost.js';
+export type { CostLine } from '../functions/schemas/environment.js';
 
-export const PRICES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'prices.json');
+export const PRICES_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'functions', 'domain', 'prices.json');
 export const loadPrices = (path: string = PRICES_PATH): Prices => Prices.parse(JSON.parse(readFileSync(path, 'utf8')));
-
-/** What an environment runs that is billed by the hour. */
-export interface Inventory {
-  /** One entry per interface endpoint: its service and the number of AZs (subnets) it has an ENI in. */
-  interfaceEndpoints: { service: string; azs: number }[];
-  gatewayEndpoints: { service: string }[];
-  /** One entry per load balancer; public IPv4 addresses = one per AZ unless it has none. */
-  loadBalancers: { name: string; publicIpv4Addresses: number }[];
-  natGateways: number;
-  egressOnlyGateways: number;
-  fargate: { tasks: number; vcpuPerTask: number; memoryGbPerTask: number };
-}
-
-export interface CostLine {
-  item: string;
-  quantity: number;
-  unit: string;
-  unitUsd: number;
-  usdPerHour: number;
-}
-
-export interface CostModel {
-  lines: CostLine[];
-  totalUsdPerHour: number;
-}
 
 export interface BlueprintCostOptions {
   /** Parent parameter values (the defaults apply to the others). */
   parameters?: ParameterOverrides;
   /** @default the repository's blueprint */
   blueprint?: Blueprint;
-  /** @default bench/prices.json */
+  /** @default functions/domain/prices.json */
   prices?: Prices;
 }
 
@@ -97,105 +46,6 @@ export const REFERENCE_INVENTORY: Inventory = {
   natGateways: 0,
   egressOnlyGateways: 1,
   fargate: { tasks: 1, vcpuPerTask: 0.25, memoryGbPerTask: 0.5 },
-};
-
-const endpointService = (value: CfnValue | undefined): string => {
-  const name = isObject(value) ? value['Fn::Sub'] : value;
-  return typeof name === 'string' ? name.replace(/^com\.amazonaws\.\$\{AWS::Region\}\./, '') : JSON.stringify(value);
-};
-
-/** Reads the billable inventory from the templates, for the given parent parameter values. */
-export const inventoryFromBlueprint = (blueprint: Blueprint, parameters: ParameterOverrides = {}): Inventory => {
-  const inventory: Inventory = {
-    interfaceEndpoints: [],
-    gatewayEndpoints: [],
-    loadBalancers: [],
-    natGateways: 0,
-    egressOnlyGateways: 0,
-    fargate: { tasks: 0, vcpuPerTask: 0, memoryGbPerTask: 0 },
-  };
-  const children: ChildPart[] = ['network', 'cluster', 'service'];
-  for (const part of children) {
-    const received = { ...parameterValues(blueprint[part]), ...childParameterValues(blueprint, part, parameters) };
-    const resources = activeResources(blueprint[part], received);
-    const count = (value: CfnValue | undefined) => traceList(blueprint, part, value ?? [], parameters).length;
-    const number = (value: CfnValue | undefined) => traceNumber(blueprint, part, value ?? null, parameters);
-    for (const [id, resource] of Object.entries(resources)) {
-      const p = resource.Properties ?? {};
-      switch (resource.Type) {
-        case 'AWS::EC2::VPCEndpoint':
-          if (p.VpcEndpointType === 'Interface') {
-            inventory.interfaceEndpoints.push({ service: endpointService(p.ServiceName), azs: count(p.SubnetIds) });
-          } else {
-            inventory.gatewayEndpoints.push({ service: endpointService(p.ServiceName) });
-          }
-          break;
-        case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
-          const publicIpv4 =
-            p.Scheme === 'internet-facing' && ['ipv4', 'dualstack', undefined].includes(p.IpAddressType as string);
-          const azs = p.SubnetMappings === undefined ? count(p.Subnets) : count(p.SubnetMappings);
-          inventory.loadBalancers.push({ name: id, publicIpv4Addresses: publicIpv4 ? azs : 0 });
-          break;
-        }
-        case 'AWS::EC2::NatGateway':
-          inventory.natGateways += 1;
-          break;
-        case 'AWS::EC2::EgressOnlyInternetGateway':
-          inventory.egressOnlyGateways += 1;
-          break;
-        case 'AWS::ECS::Service': {
-          const taskDefinitionId = isObject(p.TaskDefinition) ? String(p.TaskDefinition.Ref) : '';
-          const taskDefinition = resources[taskDefinitionId]?.Properties ?? {};
-          inventory.fargate = {
-            tasks: inventory.fargate.tasks + number(p.DesiredCount ?? 1),
-            vcpuPerTask: number(taskDefinition.Cpu) / 1024,
-            memoryGbPerTask: number(taskDefinition.Memory) / 1024,
-          };
-          break;
-        }
-        default:
-          break;
-      }
-    }
-  }
-  return inventory;
-};
-
-const line = (item: string, quantity: number, price: { usd: number; unit: string }): CostLine => ({
-  item,
-  quantity,
-  unit: price.unit,
-  unitUsd: price.usd,
-  usdPerHour: quantity * price.usd,
-});
-
-/** Prices an inventory: one line per billable item, and the total per environment-hour. */
-export const priceInventory = (inventory: Inventory, prices: Prices): CostModel => {
-  const { hourly } = prices;
-  const lines: CostLine[] = [
-    ...inventory.interfaceEndpoints.map((e) =>
-      line(`Interface endpoint ${e.service} (${e.azs} AZ)`, e.azs, hourly.interfaceEndpointPerAz),
-    ),
-    ...inventory.gatewayEndpoints.map((e) => line(`Gateway endpoint ${e.service}`, 1, hourly.gatewayEndpoint)),
-    ...inventory.loadBalancers.flatMap((lb) => [
-      line(`Application Load Balancer ${lb.name}`, 1, hourly.applicationLoadBalancer),
-      line(`Public IPv4 addresses of ${lb.name} (one per AZ)`, lb.publicIpv4Addresses, hourly.publicIpv4Address),
-    ]),
-    line('NAT gateways', inventory.natGateways, hourly.natGateway),
-    line('Egress-only internet gateways', inventory.egressOnlyGateways, hourly.egressOnlyInternetGateway),
-    line(
-      `Fargate vCPU (${inventory.fargate.tasks} task × ${inventory.fargate.vcpuPerTask} vCPU)`,
-      inventory.fargate.tasks * inventory.fargate.vcpuPerTask,
-      hourly.fargateVcpu,
-    ),
-    line(
-      `Fargate memory (${inventory.fargate.tasks} task × ${inventory.fargate.memoryGbPerTask} GB)`,
-      inventory.fargate.tasks * inventory.fargate.memoryGbPerTask,
-      hourly.fargateMemoryGb,
-    ),
-  ];
-  const totalUsdPerHour = lines.reduce((sum, l) => sum + l.usdPerHour, 0);
-  return { lines, totalUsdPerHour };
 };
 
 /** The blueprint's modelled cost per environment-hour, read from its templates. */
@@ -263,3 +113,5 @@ const main = (): void => {
 };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+
+export { inventoryFromBlueprint } from '../blueprints/blueprint-inventory.js';

@@ -3,7 +3,7 @@ import type { Prices } from './blueprint-cost.js';
 /**
  * What one environment's lifecycle costs the control plane: state transitions and Lambda invocations counted
  * from the Step Functions stand-in's event log, API requests, and an estimate of Lambda compute, converted to
- * dollars with the per-transition and per-request prices of bench/prices.json (`usage`).
+ * dollars with the per-transition and per-request prices of functions/domain/prices.json (`usage`).
  */
 
 /** The part of an execution record this module reads (local/step-functions-stand-in.ts). */
@@ -87,7 +87,7 @@ export function countLifecycle(
   };
 }
 
-/** The `usage` prices this module needs (added to bench/prices.json). */
+/** The `usage` prices this module needs (added to functions/domain/prices.json). */
 export const LIFECYCLE_PRICE_KEYS = {
   stateTransition: 'stepFunctionsStateTransition',
   lambdaRequest: 'lambdaRequest',
@@ -103,7 +103,7 @@ export interface LifecycleCost {
 export function priceLifecycle(count: LifecycleCount, prices: Prices): LifecycleCost {
   const price = (key: string) => {
     const item = prices.usage[key];
-    if (!item) throw new Error(`bench/prices.json has no usage price "${key}"`);
+    if (!item) throw new Error(`functions/domain/prices.json has no usage price "${key}"`);
     return item;
   };
   const line = (item: string, quantity: number, key: string) => {

@@ -51,6 +51,10 @@ export const ControlPlaneConfig = z
     /** Principals (users, roles, groups) who may launch the Service Catalog product. Empty: nobody yet. */
     catalogPrincipals: z.array(CatalogPrincipalArn).default([]),
     maxActivePerOwner: z.number().int().positive().default(3),
+    /** Largest estimated cost of one environment over its lifetime (USD); costlier requests are refused. */
+    maxEstimatedCostUsd: z.number().positive().default(50),
+    /** Minutes before expiry at which `Expiring Soon` is announced (those that fit in the TTL). */
+    expiryWarningMinutes: z.array(z.number().positive()).max(5).default([30, 5]),
     /** Active environments the region (account) may hold at once. */
     regionCapacity: z.number().int().positive().default(5),
     /**

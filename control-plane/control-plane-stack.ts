@@ -11,6 +11,7 @@ import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
 import { HouseFunction } from './constructs/house-function.js';
 import { Ipv6Prober } from './constructs/ipv6-prober.js';
+import { LifecycleEvents } from './constructs/lifecycle-events.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Provisioner } from './constructs/provisioner.js';
 import { Registry } from './constructs/registry.js';
@@ -30,6 +31,7 @@ export class ControlPlaneStack extends Stack {
   readonly expiry: Expiry;
   readonly api: EnvironmentsApi;
   readonly catalog: Catalog;
+  readonly lifecycleEvents: LifecycleEvents;
   readonly monitoring: Monitoring;
   private probeImageAsset?: DockerImageAsset;
 
@@ -59,6 +61,7 @@ export class ControlPlaneStack extends Stack {
       registry: this.registry,
       stateMachine: this.provisioner.stateMachine,
       stuckAfterMinutes: config.stuckAfterMinutes,
+      warningMinutes: config.expiryWarningMinutes,
       logRetention,
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
@@ -84,6 +87,7 @@ export class ControlPlaneStack extends Stack {
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
       service: config.service,
+      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
       allowedPrincipals: config.allowedPrincipals,
       throttle: config.apiThrottle,
       logRetention,
@@ -103,9 +107,12 @@ export class ControlPlaneStack extends Stack {
       maxActivePerOwner: config.maxActivePerOwner,
       regionCapacity: config.regionCapacity,
       service: config.service,
+      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
       principals: config.catalogPrincipals,
       logRetention,
     });
+
+    this.lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { registry: this.registry, logRetention });
 
     // Last: it watches every function composed above.
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -118,6 +125,10 @@ export class ControlPlaneStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
     new CfnOutput(this, 'BlueprintBaseUrl', { value: this.blueprints.baseUrl });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.lifecycleEvents.bus.eventBusName,
+      description: 'EventBridge bus of the lifecycle events (source dsenv)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,
       description: 'SNS topic of the control-plane alarms (subscribe the platform team)',

@@ -25,6 +25,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', resource: '/environments/{id}', entry: 'functions/api/get-environment.ts' },
   { method: 'PATCH', resource: '/environments/{id}', entry: 'functions/api/update-environment.ts' },
   { method: 'DELETE', resource: '/environments/{id}', entry: 'functions/api/delete-environment.ts' },
+  { method: 'GET', resource: '/environments/{id}/events', entry: 'functions/api/list-environment-events.ts' },
 ];
 
 export { DEFAULT_PRINCIPAL } from './signing-identity.js';
@@ -244,6 +245,8 @@ export function createApiGatewayAdapter(options: ApiGatewayAdapterOptions) {
     try {
       const result = await options.invoke(match.route, event);
       if (!isProxyResult(result)) throw new Error('the handler returned no proxy result');
+      // API Gateway names every request in its answer.
+      res.setHeader('x-amzn-RequestId', event.requestContext.requestId);
       writeProxyResult(res, result);
     } catch (error) {
       // API Gateway answers 502 when the integration fails; nothing internal is shown.

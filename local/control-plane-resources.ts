@@ -6,17 +6,18 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { BLUEPRINT_FILES, blueprintVersion } from '../control-plane/constructs/blueprint-store.js';
 import type { ControlPlaneTemplate } from './control-plane-template.js';
-import { functionEnvironment, tableDefinitions } from './control-plane-template.js';
+import { eventBuses, functionEnvironment, tableDefinitions } from './control-plane-template.js';
 import { REPO_ROOT } from './lambda-runtime.js';
 
 /**
  * Creates in the emulator what the control plane's stack creates on AWS (the registry and idempotency
- * tables, the blueprint bucket holding the four templates unmodified under `<name>/<version>/`, the
- * expiry schedule group) and returns the values the functions' environment references. Idempotent: a
+ * tables with their change stream, the blueprint bucket holding the four templates unmodified under
+ * `<name>/<version>/`, the expiry schedule group, the lifecycle events' bus) and returns the values the functions' environment references. Idempotent: a
  * restart against the same emulator finds everything in place.
  */
 export const ACCOUNT = '123456789012';
@@ -26,6 +27,23 @@ const STACK = 'DsenvControlPlane';
 /** `RegistryEnvironmentsBA8EF353` → `DsenvControlPlane-RegistryEnvironments` (CloudFormation-like names). */
 export function physicalName(logicalId: string): string {
   return `${STACK}-${logicalId.replace(/[0-9A-F]{8}$/, '')}`;
+}
+
+/** The local ARN of a function of the template (what `Fn::GetAtt [Fn, Arn]` gives on AWS). */
+export function localFunctionArn(logicalId: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physicalName(logicalId)}`;
+}
+
+/** Each function of the template with a handler entry, by its local ARN (for stand-ins that invoke targets). */
+export function functionEntriesByArn(template: ControlPlaneTemplate): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const entry = resource.Metadata?.['dsenv:handler-entry'];
+    if (resource.Type === 'AWS::Lambda::Function' && typeof entry === 'string') {
+      entries.set(localFunctionArn(logicalId), entry);
+    }
+  }
+  return entries;
 }
 
 export interface EmulatorClientConfig {
@@ -65,6 +83,8 @@ export function resolveReferences(template: ControlPlaneTemplate): {
       values[name] = `https://${bucket}.s3.${REGION}.amazonaws.com/${blueprintName}/${version}`;
     } else if (type === 'AWS::DynamoDB::Table' && logicalId) {
       values[name] = physicalName(logicalId);
+    } else if (type === 'AWS::Events::EventBus' && logicalId) {
+      values[name] = physicalName(logicalId);
     } else if (type === 'AWS::IAM::Role' && logicalId) {
       values[name] = `arn:aws:iam::${ACCOUNT}:role/${physicalName(logicalId)}`;
     } else if (type === 'AWS::StepFunctions::StateMachine' && logicalId) {
@@ -74,6 +94,8 @@ export function resolveReferences(template: ControlPlaneTemplate): {
       values[name] = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dsenv-probe-app:local`;
     } else if (name === 'IPV6_PROBER_FUNCTION') {
       // Not set locally: the validator runs its IPv6 checks itself (the host has IPv6 loopback).
+    } else if (type === 'AWS::Lambda::Function' && logicalId) {
+      values[name] = localFunctionArn(logicalId);
     } else {
       unknown.push(name);
     }
@@ -101,6 +123,9 @@ export async function createControlPlaneResources(
           AttributeDefinitions: table.attributeDefinitions,
           BillingMode: 'PAY_PER_REQUEST',
           ...(table.globalSecondaryIndexes.length > 0 ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes } : {}),
+          ...(table.streamViewType
+            ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }
+            : {}),
         }),
       );
       if (table.timeToLiveAttribute) {
@@ -132,6 +157,16 @@ export async function createControlPlaneResources(
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
   }
   s3.destroy();
+
+  const events = new EventBridgeClient(config);
+  for (const bus of eventBuses(template)) {
+    try {
+      await events.send(new CreateEventBusCommand({ Name: physicalName(bus) }));
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+    }
+  }
+  events.destroy();
 
   const scheduleGroup = literals.SCHEDULE_GROUP;
   if (!scheduleGroup) throw new Error('the template sets no SCHEDULE_GROUP');

@@ -47,6 +47,35 @@ export interface TableDefinition {
     Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
   }[];
   readonly timeToLiveAttribute?: string;
+  readonly streamViewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+}
+
+/** A function the template triggers from a table's change stream (an `AWS::Lambda::EventSourceMapping`). */
+export interface StreamTrigger {
+  readonly tableLogicalId: string;
+  /** Handler entry of the function (its `dsenv:handler-entry` metadata). */
+  readonly entry: string;
+  readonly batchSize: number;
+}
+
+export function streamTriggers(template: ControlPlaneTemplate): StreamTrigger[] {
+  return Object.values(template.Resources).flatMap((r) => {
+    if (r.Type !== 'AWS::Lambda::EventSourceMapping') return [];
+    const p = r.Properties ?? {};
+    const table = referencedLogicalId(p.EventSourceArn);
+    const fn = referencedLogicalId(p.FunctionName);
+    const entry = fn === undefined ? undefined : template.Resources[fn]?.Metadata?.['dsenv:handler-entry'];
+    if (table === undefined || template.Resources[table]?.Type !== 'AWS::DynamoDB::Table') return [];
+    if (typeof entry !== 'string') return [];
+    return [{ tableLogicalId: table, entry, batchSize: Number(p.BatchSize ?? 100) }];
+  });
+}
+
+/** Logical ids of the template's EventBridge buses. */
+export function eventBuses(template: ControlPlaneTemplate): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Events::EventBus')
+    .map(([logicalId]) => logicalId);
 }
 
 export function tableDefinitions(template: ControlPlaneTemplate): TableDefinition[] {
@@ -55,6 +84,7 @@ export function tableDefinitions(template: ControlPlaneTemplate): TableDefinitio
     .map(([logicalId, r]) => {
       const p = r.Properties ?? {};
       const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      const stream = p.StreamSpecification as { StreamViewType?: TableDefinition['streamViewType'] } | undefined;
       return {
         logicalId,
         keySchema: p.KeySchema as TableDefinition['keySchema'],
@@ -63,6 +93,7 @@ export function tableDefinitions(template: ControlPlaneTemplate): TableDefinitio
           (g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }),
         ),
         ...(ttl?.Enabled && ttl.AttributeName ? { timeToLiveAttribute: ttl.AttributeName } : {}),
+        ...(stream?.StreamViewType ? { streamViewType: stream.StreamViewType } : {}),
       };
     });
 }

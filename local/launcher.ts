@@ -13,7 +13,12 @@ import type { ControlPlaneConfigInput } from '../control-plane/config.js';
 import { REGISTRATION_ENTRY } from '../control-plane/constructs/catalog.js';
 import { stackNameFor } from '../functions/domain/ids.js';
 import { createApiGatewayAdapter } from './api-gateway-adapter.js';
-import { createControlPlaneResources, emulatorClientConfig, resolveReferences } from './control-plane-resources.js';
+import {
+  createControlPlaneResources,
+  emulatorClientConfig,
+  functionEntriesByArn,
+  resolveReferences,
+} from './control-plane-resources.js';
 import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
 import { startDnsStandIn } from './dns-stand-in.js';
 import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
@@ -28,6 +33,7 @@ import { startSchedulerStandIn } from './scheduler-stand-in.js';
 import { catalogDescription } from './service-catalog-product.js';
 import { type ServiceCatalogStandIn, startServiceCatalogStandIn } from './service-catalog-stand-in.js';
 import { type StepFunctionsStandIn, startStepFunctionsStandIn } from './step-functions-stand-in.js';
+import { startStreamTriggers } from './stream-stand-in.js';
 import { startTcpForwarder } from './tcp-forwarder.js';
 
 /**
@@ -276,6 +282,16 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     // What the control-plane stack creates.
     const resources = await createControlPlaneResources(emulatorUrl, synthesized.template);
 
+    // Change streams: the registry's changes → the lifecycle events' publisher.
+    const streams = await startStreamTriggers({
+      template: synthesized.template,
+      emulatorUrl,
+      invoke: (entry, event) => invoke(entry, event),
+      intervalMs: options.schedulerIntervalMs ?? 1000,
+      onError: (error) => log(`stream stand-in: ${(error as Error).message}`),
+    });
+    cleanups.push(() => streams.stop());
+
     // Fargate tasks, published in the registry as the environments' local URLs.
     const clientConfig = emulatorClientConfig(emulatorUrl);
     const cloudFormation = new CloudFormationClient(clientConfig);
@@ -337,13 +353,19 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     cleanups.push(() => serviceCatalog.close());
     setEnv('AWS_ENDPOINT_URL_SERVICE_CATALOG', serviceCatalog.endpoint);
 
-    // Scheduler firing.
+    // Scheduler firing (state machine and function targets).
+    const functionEntries = functionEntriesByArn(synthesized.template);
     const schedulerClient = new SchedulerClient(clientConfig);
     const sfnClient = new SFNClient({ ...clientConfig, endpoint: stepFunctions.endpoint });
     const schedules = startSchedulerStandIn({
       scheduler: schedulerClient,
       stepFunctions: sfnClient,
       groupName: resources.scheduleGroup,
+      invokeFunction: (arn, input) => {
+        const entry = functionEntries.get(arn);
+        if (entry === undefined) throw new Error(`no local function ${arn}`);
+        return invoke(entry, input);
+      },
       intervalMs: options.schedulerIntervalMs ?? 1000,
       onFire: (name, executionArn) => log(`schedule ${name} fired: ${executionArn.split(':').pop()}`),
       onError: (error) => log(`scheduler stand-in: ${(error as Error).message}`),

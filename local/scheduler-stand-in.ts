@@ -11,7 +11,8 @@ import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 /**
  * Stand-in for EventBridge Scheduler's firing: the emulator stores schedules but never runs them. Every
  * tick, this lists the schedules of one group in the emulator, fires each one-time `at()` schedule that is
- * due (StartExecution of its Step Functions target with its Input) and then deletes it when its
+ * due (StartExecution of its Step Functions target with its Input, or an invocation of its Lambda target) and then
+ * deletes it when its
  * `ActionAfterCompletion` is DELETE, as the service does. `rate()`/`cron()` schedules are not fired.
  */
 export interface SchedulerStandInOptions {
@@ -19,6 +20,8 @@ export interface SchedulerStandInOptions {
   /** Client of the Step Functions the targets live in (the local stand-in). */
   readonly stepFunctions: SFNClient;
   readonly groupName: string;
+  /** Runs a Lambda target with the schedule's input (by the function's ARN). @default Lambda targets are refused */
+  readonly invokeFunction?: (functionArn: string, input: unknown) => Promise<unknown>;
   /** @default 1000 */
   readonly intervalMs?: number;
   readonly now?: () => Date;
@@ -48,6 +51,10 @@ export function atExpressionTime(expression: string, timezone = 'UTC'): Date | u
   return new Date(local.getTime() - minutes * 60_000);
 }
 
+function isFunction(arn: string): boolean {
+  return /^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:function:/.test(arn);
+}
+
 function isStateMachine(arn: string): boolean {
   return /^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:/.test(arn);
 }
@@ -61,8 +68,13 @@ export function startSchedulerStandIn(options: SchedulerStandInOptions): Schedul
   async function fire(schedule: GetScheduleCommandOutput): Promise<boolean> {
     const name = schedule.Name as string;
     const target = schedule.Target;
+    if (target?.Arn && isFunction(target.Arn) && options.invokeFunction) {
+      await options.invokeFunction(target.Arn, JSON.parse(target.Input ?? '{}'));
+      options.onFire?.(name, target.Arn);
+      return true;
+    }
     if (!target?.Arn || !isStateMachine(target.Arn)) {
-      options.onError?.(new Error(`schedule ${name}: only Step Functions targets are fired locally`));
+      options.onError?.(new Error(`schedule ${name}: only Step Functions and Lambda targets are fired locally`));
       return false;
     }
     const executionName = `${name}-${now().getTime()}`.slice(0, 80);

@@ -35,6 +35,8 @@ export interface EnvironmentsApiProps {
   readonly regionCapacity: number;
   /** What a service may use: pull-through cache prefixes and secret ARN prefixes (comma-joined into the env). */
   readonly service: { readonly pullThroughPrefixes: readonly string[]; readonly secretPrefixes: readonly string[] };
+  /** Largest estimated cost of one environment over its lifetime (USD). */
+  readonly maxEstimatedCostUsd: number;
   /**
    * IAM principals allowed to invoke the API, enforced by a resource policy.
    * @default [] - any principal of the account whose IAM policy allows execute-api:Invoke
@@ -63,6 +65,7 @@ export class EnvironmentsApi extends Construct {
     readonly list: HouseFunction;
     readonly delete: HouseFunction;
     readonly update: HouseFunction;
+    readonly events: HouseFunction;
   };
 
   constructor(scope: Construct, id: string, props: EnvironmentsApiProps) {
@@ -103,8 +106,10 @@ export class EnvironmentsApi extends Construct {
         'EC2 Describe* calls do not support resource-level permissions; the capacity check counts every VPC and ' +
           'egress-only internet gateway of the region.',
       );
+    props.blueprints.useCostModel(create, props.maxEstimatedCostUsd);
     // The expiry schedule is created with the environment, and deleted again when the creation fails.
     expiry.allowManageSchedules(create, ['CreateSchedule', 'DeleteSchedule']);
+    expiry.allowManageWarnings(create);
 
     const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
     const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
@@ -114,13 +119,21 @@ export class EnvironmentsApi extends Construct {
       .useTable(registry.table)
       .useStateMachine(stateMachine);
     expiry.allowDeleteSchedules(remove);
+    expiry.allowCancelWarnings(remove);
 
     const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'))
       .useTable(registry.table)
       .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
+    // An extension updates the estimate and must stay within the limit.
+    props.blueprints.useCostModel(update, props.maxEstimatedCostUsd);
     // The schedule moves to the new expiry, or is created again when it is gone.
     expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
-    this.functions = { create, get, list, delete: remove, update };
+    expiry.allowManageWarnings(update);
+    const events = fn('EventsFunction', 'list-environment-events.ts', 'GET /environments/{id}/events').useTable(
+      registry.table,
+      'read',
+    );
+    this.functions = { create, get, list, delete: remove, update, events };
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });
     this.api = new RestApi(this, 'Api', {
@@ -170,6 +183,7 @@ export class EnvironmentsApi extends Construct {
       new LambdaIntegration(update),
       withBody(bodyValidator, model('UpdateEnvironmentBody', UpdateEnvironmentBody)),
     );
+    environment.addResource('events').addMethod('GET', new LambdaIntegration(events));
 
     Validations.of(this.api).acknowledge(
       {

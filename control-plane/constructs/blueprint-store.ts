@@ -6,7 +6,11 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
+import { inventoryFromBlueprint } from '../../blueprints/blueprint-inventory.js';
+import { loadBlueprint } from '../../blueprints/template-loader.js';
+import type { Inventory } from '../../functions/domain/cost.js';
 import { REPO_ROOT } from '../config.js';
+import type { HouseFunction } from './house-function.js';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag-acknowledgements.js';
 
 /** The four templates of a blueprint; the parent nests the three others by `${TemplateBaseUrl}/<file>`. */
@@ -44,6 +48,8 @@ export class BlueprintStore extends Construct {
   readonly keyPrefix: string;
   /** HTTPS URL of the versioned prefix (the parent's `TemplateBaseUrl`), without trailing slash. */
   readonly baseUrl: string;
+  /** What an environment of this blueprint (parameter defaults) runs that is billed by the hour. */
+  readonly costInventory: Inventory;
 
   constructor(scope: Construct, id: string, props: BlueprintStoreProps = {}) {
     super(scope, id);
@@ -55,6 +61,7 @@ export class BlueprintStore extends Construct {
     }
     this.version = blueprintVersion(directory);
     this.keyPrefix = `${this.blueprintName}/${this.version}`;
+    this.costInventory = inventoryFromBlueprint(loadBlueprint(directory));
 
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -110,6 +117,16 @@ export class BlueprintStore extends Construct {
       ],
       `The object wildcard ${generated} (source: the CDK asset bucket; destination: this bucket).`,
     );
+  }
+
+  /**
+   * Lets `fn` estimate an environment's cost (functions/domain/cost.ts): this blueprint's inventory
+   * (COST_INVENTORY) and the platform's limit per environment (MAX_ESTIMATED_COST_USD).
+   */
+  useCostModel(fn: HouseFunction, maxEstimatedCostUsd: number): HouseFunction {
+    return fn
+      .withEnv('COST_INVENTORY', JSON.stringify(this.costInventory))
+      .withEnv('MAX_ESTIMATED_COST_USD', maxEstimatedCostUsd);
   }
 
   /** Records why reading `<version>/*` is acknowledged for `scope` (cdk-nag). */

@@ -45,6 +45,8 @@ export interface CatalogProps extends ProductParameterRules {
   readonly regionCapacity: number;
   /** What a service may use: pull-through cache prefixes and secret ARN prefixes. */
   readonly service: { readonly pullThroughPrefixes: readonly string[]; readonly secretPrefixes: readonly string[] };
+  /** Largest estimated cost of one environment over its lifetime (USD). */
+  readonly maxEstimatedCostUsd: number;
   /**
    * IAM principals (users, roles, groups) who may launch the product from the portfolio.
    * @default - none: the portfolio is shared with nobody until a principal is associated
@@ -155,6 +157,8 @@ export class Catalog extends Construct {
         "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
       );
     props.expiry.allowManageSchedules(this.registration, ['CreateSchedule', 'UpdateSchedule', 'DeleteSchedule']);
+    props.expiry.allowManageWarnings(this.registration);
+    props.blueprints.useCostModel(this.registration, props.maxEstimatedCostUsd);
 
     // The teardown of a catalog environment terminates its provisioned product; the sweeper terminates leftovers.
     const terminators: [HouseFunction, string[]][] = [

@@ -1,7 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,6 +21,8 @@ export interface ExpiryProps {
   /** Minutes without progress after which the sweeper repairs an environment. */
   readonly stuckAfterMinutes: number;
   readonly logRetention: RetentionDays;
+  /** Minutes before expiry at which `Expiring Soon` is announced (those that fit in an environment's TTL). */
+  readonly warningMinutes: readonly number[];
   /**
    * How often the sweeper runs.
    * @default Duration.minutes(5)
@@ -38,6 +40,9 @@ export class Expiry extends Construct {
   /** Assumed by EventBridge Scheduler to start executions of the state machine. */
   readonly schedulerRole: Role;
   readonly sweeper: HouseFunction;
+  /** Invoked by the warning schedules: records `expiring-soon` on a live environment's timeline. */
+  readonly warning: HouseFunction;
+  private readonly warningMinutes: readonly number[];
   /** The state machine every expiry schedule starts. */
   private readonly stateMachine: IStateMachine;
 
@@ -53,6 +58,18 @@ export class Expiry extends Construct {
       description: 'Assumed by EventBridge Scheduler to start the teardown of an expired environment',
     });
     props.stateMachine.grantStartExecution(this.schedulerRole);
+
+    this.warningMinutes = props.warningMinutes;
+    this.warning = new HouseFunction(this, 'Warning', {
+      entry: 'functions/workflow/expiry-warning.ts',
+      description: 'Records that an environment expires soon (published as Environment Expiring Soon)',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(15),
+    }).useTable(props.registry.table);
+    // The function itself, not its versions (grantInvoke would add `<arn>:*`).
+    this.schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.warning.functionArn] }),
+    );
 
     this.sweeper = new HouseFunction(this, 'Sweeper', {
       entry: 'functions/workflow/sweeper.ts',
@@ -99,6 +116,25 @@ export class Expiry extends Construct {
         [this.schedulesArn],
         SCHEDULES_REASON,
       );
+  }
+
+  /**
+   * Lets `fn` set and move the `Expiring Soon` warning schedules (EXPIRY_WARNING_MINUTES, WARNING_FUNCTION_ARN),
+   * on top of what `allowManageSchedules` gives.
+   */
+  allowManageWarnings(fn: HouseFunction): void {
+    fn.withEnv('EXPIRY_WARNING_MINUTES', this.warningMinutes.join(','))
+      .withEnv('WARNING_FUNCTION_ARN', this.warning.functionArn)
+      .allow(
+        ['scheduler:UpdateSchedule', 'scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        [this.schedulesArn],
+        SCHEDULES_REASON,
+      );
+  }
+
+  /** Lets `fn` cancel the warning schedules (EXPIRY_WARNING_MINUTES names them). */
+  allowCancelWarnings(fn: HouseFunction): void {
+    fn.withEnv('EXPIRY_WARNING_MINUTES', this.warningMinutes.join(','));
   }
 
   /** Lets `fn` delete expiry schedules (SCHEDULE_GROUP). */

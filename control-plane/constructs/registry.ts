@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface RegistryProps {
@@ -15,7 +22,10 @@ export interface RegistryProps {
  * Powertools idempotency table used by the API.
  */
 export class Registry extends Construct {
-  /** Environments: key `id`; GSIs `byOwner` (owner, createdAt) and `byStatus` (status, expiresAt). */
+  /**
+   * Environments: key `id`; GSIs `byOwner` (owner, createdAt) and `byStatus` (status, expiresAt). Their timelines
+   * share the table (key `<id>#<eventKey>`, GSI `timeline` (environmentId, eventKey)) and live as long as they do.
+   */
   readonly table: Table;
   /** Powertools idempotency records: key `id`, TTL attribute `expiration`. */
   readonly idempotencyTable: Table;
@@ -31,6 +41,8 @@ export class Registry extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection,
       removalPolicy: deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Every change, before and after: published as lifecycle events (./lifecycle-events.ts).
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: 'byOwner',
@@ -42,6 +54,13 @@ export class Registry extends Construct {
       indexName: 'byStatus',
       partitionKey: { name: 'status', type: AttributeType.STRING },
       sortKey: { name: 'expiresAt', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'timeline',
+      partitionKey: { name: 'environmentId', type: AttributeType.STRING },
+      sortKey: { name: 'eventKey', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
 

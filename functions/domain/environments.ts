@@ -2,11 +2,13 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { CreateEnvironmentBody } from '../schemas/api.js';
-import type { Environment, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
+import type { Environment, EnvironmentCost, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
+import type { TimelineEvent } from '../schemas/timeline.js';
 import type { ApiConfig } from '../shared/api-config.js';
 import type { Clock } from '../shared/clock.js';
-import { ConflictError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { ConflictError, CostLimitExceededError, InputValidationError, NotFoundError } from '../shared/errors.js';
+import { environmentCost, relifeCost, sizedInventory } from './cost.js';
 import { startWorkflow } from './executions.js';
 import {
   createExpirySchedule,
@@ -15,6 +17,7 @@ import {
   type ScheduleAddress,
   updateExpirySchedule,
 } from './expiry-timer.js';
+import { cancelWarnings, scheduleWarnings, type WarningDeps } from './expiry-warnings.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
@@ -22,7 +25,10 @@ import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rul
 
 /** What the API's lifecycle operations need; each client is typed down to `send`. */
 export interface EnvironmentsDeps {
-  registry: Pick<Registry, 'put' | 'get' | 'listByOwner' | 'update' | 'remove' | 'countActiveByOwner' | 'countActive'>;
+  registry: Pick<
+    Registry,
+    'put' | 'get' | 'listByOwner' | 'update' | 'remove' | 'countActiveByOwner' | 'countActive' | 'listEvents'
+  >;
   sfn: Pick<SFNClient, 'send'>;
   scheduler: Pick<SchedulerClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
@@ -60,6 +66,34 @@ function scheduleAddress(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): 
   return { scheduler: deps.scheduler, scheduleGroup: deps.config.scheduleGroup };
 }
 
+function warningDeps(deps: Pick<EnvironmentsDeps, 'scheduler' | 'config'>): WarningDeps {
+  return {
+    ...timerDeps(deps),
+    leadsMinutes: deps.config.expiryWarningMinutes,
+    warningFunctionArn: deps.config.warningFunctionArn,
+  };
+}
+
+/**
+ * Sets or cancels the `Expiring Soon` warnings. Not fatal: the expiry itself is what must not be lost, and a
+ * warning that fires for an old expiry finds the environment changed and says nothing.
+ */
+async function setWarnings(
+  deps: Pick<EnvironmentsDeps, 'scheduler' | 'config' | 'clock' | 'logger'>,
+  id: string,
+  expiresAt: string | undefined,
+): Promise<void> {
+  try {
+    if (expiresAt === undefined) {
+      await cancelWarnings({ ...scheduleAddress(deps), leadsMinutes: deps.config.expiryWarningMinutes }, id);
+    } else {
+      await scheduleWarnings(warningDeps(deps), id, expiresAt, deps.clock.now());
+    }
+  } catch (error) {
+    deps.logger.info('could not set the expiry warnings', { environmentId: id, error: (error as Error).message });
+  }
+}
+
 function workflowDeps(deps: Pick<EnvironmentsDeps, 'sfn' | 'config' | 'clock'>) {
   return { sfn: deps.sfn, stateMachineArn: deps.config.stateMachineArn, clock: deps.clock };
 }
@@ -69,6 +103,18 @@ function assertTtlInRange(deps: Pick<EnvironmentsDeps, 'config'>, ttlMinutes: nu
   if (ttlMinutes < minTtlMinutes || ttlMinutes > maxTtlMinutes) {
     throw new InputValidationError(`ttlMinutes must be between ${minTtlMinutes} and ${maxTtlMinutes}`);
   }
+}
+
+/** The estimate, unless it is over the platform's limit (nothing is changed then). */
+function withinCostLimit(deps: Pick<EnvironmentsDeps, 'config'>, cost: EnvironmentCost): EnvironmentCost {
+  const limit = deps.config.maxEstimatedCostUsd;
+  if (cost.totalUsd > limit) {
+    throw new CostLimitExceededError(
+      `the estimated cost of $${cost.totalUsd.toFixed(2)} ($${cost.hourlyUsd.toFixed(4)}/h for ` +
+        `${cost.hours.toFixed(1)} h) exceeds the limit of $${limit.toFixed(2)} per environment; choose a shorter ttl`,
+    );
+  }
+  return cost;
 }
 
 /** An environment the caller owns; a missing one and someone else's look the same (no existence leak). */
@@ -89,6 +135,17 @@ export async function listEnvironments(
 ): Promise<{ items: EnvironmentView[]; nextToken?: string }> {
   const { items, nextToken } = await deps.registry.listByOwner(owner, page);
   return nextToken === undefined ? { items: items.map(toView) } : { items: items.map(toView), nextToken };
+}
+
+/** The timeline of an environment the caller owns, oldest first (404 like GET for anyone else's). */
+export async function listEnvironmentEvents(
+  deps: Pick<EnvironmentsDeps, 'registry'>,
+  owner: string,
+  id: string,
+  page: { limit?: number; nextToken?: string },
+): Promise<{ items: TimelineEvent[]; nextToken?: string }> {
+  await getEnvironment(deps, owner, id);
+  return deps.registry.listEvents(id, page);
 }
 
 /** Runs `undo` steps after a failure without hiding the original error. */
@@ -168,9 +225,14 @@ export interface NewEnvironment {
 export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEnvironment): Promise<Environment> {
   const { config } = deps;
   const { id, owner } = request;
+  const now = deps.clock.now();
+  const createdAt = now.toISOString();
+  const expiresAt = new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString();
+  // The service's size where the request sets it; the blueprint's defaults otherwise.
+  const inventory = sizedInventory(deps.config.costInventory, request.service);
+  const cost = withinCostLimit(deps, environmentCost(inventory, createdAt, expiresAt));
   await assertCanCreate(deps, owner);
 
-  const now = deps.clock.now();
   const env: Environment = {
     id,
     name: request.name,
@@ -178,14 +240,15 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
     status: 'CREATING',
     source: request.source,
     ...(request.provisionedProductId === undefined ? {} : { provisionedProductId: request.provisionedProductId }),
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + request.ttlMinutes * MINUTE_MS).toISOString(),
+    createdAt,
+    updatedAt: createdAt,
+    expiresAt,
     stackName: stackNameFor(id),
     imageUri: request.imageUri,
     ...(request.service === undefined ? {} : { service: request.service }),
     blueprint: { name: config.blueprintName, version: config.blueprintVersion },
     outputs: {},
+    cost,
     version: 0,
   };
   await deps.registry.put(env);
@@ -205,6 +268,7 @@ export async function registerEnvironment(deps: EnvironmentsDeps, request: NewEn
     ]);
     throw error;
   }
+  await setWarnings(deps, id, env.expiresAt);
   deps.logger.info('environment creation started', {
     environmentId: id,
     owner,
@@ -278,6 +342,7 @@ export async function deleteEnvironment(
   deps.logger.info('environment teardown started', { environmentId: id, reason, executionArn });
   try {
     await deleteExpirySchedule(scheduleAddress(deps), id);
+    await setWarnings(deps, id, undefined);
   } catch (error) {
     // Not fatal: the teardown's StartTeardown deletes it too, and a stray expiry teardown finds nothing to do.
     deps.logger.error('could not delete the expiry schedule', { environmentId: id, error });
@@ -312,9 +377,15 @@ export async function extendEnvironment(
     const expiresAtMs = Math.min(now + ttlMinutes * MINUTE_MS, lifetimeEnd);
     if (expiresAtMs <= now) throw new ConflictError(`environment ${id} has reached its maximum lifetime`);
     const expiresAt = new Date(expiresAtMs).toISOString();
+    const cost = withinCostLimit(
+      deps,
+      current.cost === undefined
+        ? environmentCost(deps.config.costInventory, current.createdAt, expiresAt)
+        : relifeCost(current.cost, current.createdAt, expiresAt),
+    );
     let updated: Environment;
     try {
-      updated = await deps.registry.update(current, { expiresAt }, LIVE_STATUSES);
+      updated = await deps.registry.update(current, { expiresAt, cost }, LIVE_STATUSES);
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= CONFLICT_RETRIES) throw error;
       logConflictRetry(deps, id, attempt, error);
@@ -323,9 +394,10 @@ export async function extendEnvironment(
     }
     try {
       await updateExpirySchedule(timerDeps(deps), id, expiresAt);
+      await setWarnings(deps, id, expiresAt);
     } catch (error) {
       try {
-        await deps.registry.update(updated, { expiresAt: current.expiresAt }, LIVE_STATUSES);
+        await deps.registry.update(updated, { expiresAt: current.expiresAt, cost: current.cost }, LIVE_STATUSES);
       } catch (revertError) {
         deps.logger.error('could not restore expiresAt after the schedule update failed', {
           environmentId: id,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -9,13 +10,17 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_STATUSES, Environment, type EnvironmentStatus } from '../schemas/environment.js';
+import { type NewTimelineEvent, TimelineEvent } from '../schemas/timeline.js';
 import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, ThrottledError, TransientError } from '../shared/errors.js';
+import { eventsOfChange } from './timeline.js';
 
 export interface RegistryDeps {
   documentClient: Pick<DynamoDBDocumentClient, 'send'>;
   tableName: string;
   clock: Clock;
+  /** Told when a timeline entry could not be written (the record's write itself succeeded). @default ignored */
+  onTimelineError?: (error: unknown, environmentId: string) => void;
 }
 
 export type EnvironmentChanges = Partial<Omit<Environment, 'id' | 'version' | 'createdAt'>>;
@@ -27,7 +32,18 @@ export interface Page {
 
 export const BY_OWNER_INDEX = 'byOwner';
 export const BY_STATUS_INDEX = 'byStatus';
+/** Timeline entries: key `environmentId`, sort key `eventKey` (time of the write, then order within it). */
+export const TIMELINE_INDEX = 'timeline';
 const DEFAULT_PAGE_SIZE = 25;
+const DEFAULT_EVENTS_PAGE_SIZE = 50;
+
+/** Orders the timeline entries this process writes within one millisecond. */
+let sequence = 0;
+
+/** Whether a registry item is an environment's record (timeline entries share the table, keyed `<id>#<eventKey>`). */
+export function isEnvironmentItem(item: Record<string, unknown>): boolean {
+  return typeof item.id === 'string' && !item.id.includes('#');
+}
 
 const THROTTLING_ERRORS = new Set([
   'ThrottlingException',
@@ -81,6 +97,22 @@ function decodeToken(token: string, owner: string): OwnerIndexKey {
   return { id, owner: tokenOwner, createdAt };
 }
 
+function decodeTimelineToken(token: string, environmentId: string): Record<string, string> {
+  const invalid = () => new BadRequestError('nextToken is not a token returned by this API');
+  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(token)) throw invalid();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const key = parsed as Record<string, unknown> | null;
+  if (typeof key !== 'object' || key === null || Object.keys(key).length !== 3) throw invalid();
+  const { id, environmentId: tokenEnvironment, eventKey } = key;
+  if (typeof id !== 'string' || typeof eventKey !== 'string' || tokenEnvironment !== environmentId) throw invalid();
+  return { id, environmentId, eventKey };
+}
+
 /**
  * The registry of environments (one DynamoDB item per environment). Every write is conditional: a put only
  * creates, an update only applies to the version and statuses the caller saw, so two writers never silently
@@ -90,11 +122,70 @@ export class Registry {
   readonly #client: Pick<DynamoDBDocumentClient, 'send'>;
   readonly #table: string;
   readonly #clock: Clock;
+  readonly #onTimelineError: (error: unknown, environmentId: string) => void;
 
   constructor(deps: RegistryDeps) {
     this.#client = deps.documentClient;
     this.#table = deps.tableName;
     this.#clock = deps.clock;
+    this.#onTimelineError = deps.onTimelineError ?? (() => undefined);
+  }
+
+  /**
+   * Adds entries to an environment's timeline, stamped now and kept in the order given. Writers of the record
+   * need not call it: `put` and `update` append what their change means (functions/domain/timeline.ts).
+   */
+  async appendEvents(environmentId: string, events: readonly NewTimelineEvent[]): Promise<void> {
+    const at = this.#clock.now().toISOString();
+    const batch = randomBytes(3).toString('hex');
+    await Promise.all(
+      events.map((event) => {
+        sequence += 1;
+        const eventKey = `${at}#${String(sequence).padStart(10, '0')}#${batch}`;
+        const item = { ...event, at, id: `${environmentId}#${eventKey}`, environmentId, eventKey };
+        return this.#putEvent(item);
+      }),
+    );
+  }
+
+  async #putEvent(item: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item }));
+    } catch (error) {
+      translateAwsError(error, 'registry timeline put');
+    }
+  }
+
+  /** An environment's timeline, oldest first. `nextToken` is opaque; a token not made here → BadRequestError. */
+  async listEvents(environmentId: string, page: Page = {}): Promise<{ items: TimelineEvent[]; nextToken?: string }> {
+    const output = await this.#query({
+      TableName: this.#table,
+      IndexName: TIMELINE_INDEX,
+      KeyConditionExpression: '#environmentId = :environmentId',
+      ExpressionAttributeNames: { '#environmentId': 'environmentId' },
+      ExpressionAttributeValues: { ':environmentId': environmentId },
+      ScanIndexForward: true,
+      Limit: page.limit ?? DEFAULT_EVENTS_PAGE_SIZE,
+      ExclusiveStartKey: page.nextToken === undefined ? undefined : decodeTimelineToken(page.nextToken, environmentId),
+    });
+    const items = (output.Items ?? []).map((item) => {
+      const { id: _id, environmentId: _environmentId, eventKey: _eventKey, ...event } = item;
+      return TimelineEvent.parse(event);
+    });
+    return output.LastEvaluatedKey === undefined
+      ? { items }
+      : { items, nextToken: encodeToken(output.LastEvaluatedKey) };
+  }
+
+  /** The timeline entries of a write that succeeded; losing them must not fail the write (the caller is told). */
+  async #recordChange(before: Environment | undefined, after: Environment): Promise<void> {
+    const events = eventsOfChange(before, after);
+    if (events.length === 0) return;
+    try {
+      await this.appendEvents(after.id, events);
+    } catch (error) {
+      this.#onTimelineError(error, after.id);
+    }
   }
 
   async put(env: Environment): Promise<void> {
@@ -106,6 +197,7 @@ export class Registry {
       if (isConditionalCheckFailure(error)) throw new ConflictError(`environment ${env.id} already exists`);
       translateAwsError(error, 'registry put');
     }
+    await this.#recordChange(undefined, env);
   }
 
   async get(id: string): Promise<Environment | undefined> {
@@ -225,6 +317,7 @@ export class Registry {
       values[`:from${i}`] = status;
     });
     const condition = `#version = :expectedVersion AND #status IN (${allowedFrom.map((_, i) => `:from${i}`).join(', ')})`;
+    let updated: Environment;
     try {
       const { Attributes } = await this.#client.send(
         new UpdateCommand({
@@ -237,7 +330,7 @@ export class Registry {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Environment.parse(Attributes);
+      updated = Environment.parse(Attributes);
     } catch (error) {
       if (isConditionalCheckFailure(error)) {
         throw new ConflictError(
@@ -246,6 +339,8 @@ export class Registry {
       }
       return translateAwsError(error, 'registry update');
     }
+    await this.#recordChange(current, updated);
+    return updated;
   }
 
   /** Deletes the record only if it is still the version the caller wrote (used to undo a failed creation). */
@@ -263,6 +358,33 @@ export class Registry {
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new ConflictError(`environment ${current.id} changed meanwhile`);
       translateAwsError(error, 'registry remove');
+    }
+    await this.#removeEvents(current.id);
+  }
+
+  /** Deletes an environment's timeline with its record (best effort, like appending). */
+  async #removeEvents(environmentId: string): Promise<void> {
+    try {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.#query({
+          TableName: this.#table,
+          IndexName: TIMELINE_INDEX,
+          KeyConditionExpression: '#environmentId = :environmentId',
+          ExpressionAttributeNames: { '#environmentId': 'environmentId', '#id': 'id' },
+          ExpressionAttributeValues: { ':environmentId': environmentId },
+          ProjectionExpression: '#id',
+          ExclusiveStartKey: nextToken === undefined ? undefined : JSON.parse(nextToken),
+        });
+        await Promise.all(
+          (page.Items ?? []).map((item) =>
+            this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { id: item.id } })),
+          ),
+        );
+        nextToken = page.LastEvaluatedKey === undefined ? undefined : JSON.stringify(page.LastEvaluatedKey);
+      } while (nextToken !== undefined);
+    } catch (error) {
+      this.#onTimelineError(error, environmentId);
     }
   }
 

@@ -23,6 +23,22 @@ export const UpdateEnvironmentBody = z.strictObject({
 });
 export type UpdateEnvironmentBody = z.infer<typeof UpdateEnvironmentBody>;
 
+/** Query of a paginated GET: `?limit=1..100&nextToken=…`. */
+export const PageQuery = z.strictObject({
+  limit: z.optional(
+    z.pipe(
+      z.pipe(
+        z.string().check(z.regex(/^[0-9]{1,3}$/, 'limit must be an integer between 1 and 100')),
+        z.transform(Number),
+      ),
+      z
+        .number()
+        .check(z.int(), z.gte(1, 'limit must be between 1 and 100'), z.lte(100, 'limit must be between 1 and 100')),
+    ),
+  ),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
 /** Path parameter {id}. */
 export const EnvironmentId = z.string().check(z.regex(/^env-[a-z0-9]{12}$/, 'unknown environment id'));
 

@@ -78,6 +78,28 @@ export const StackWait = z.object({
   requestToken: z.string().check(z.minLength(1)),
 });
 export type StackWait = z.infer<typeof StackWait>;
+/** One billable item of an environment and its price per hour. */
+export const CostLine = z.object({
+  item: z.string(),
+  quantity: z.number(),
+  unit: z.string(),
+  unitUsd: z.number(),
+  usdPerHour: z.number(),
+});
+export type CostLine = z.infer<typeof CostLine>;
+
+/** The estimate an environment carries: per hour, for its whole lifetime, line by line. */
+export const EnvironmentCost = z.object({
+  currency: z.literal('USD'),
+  hourlyUsd: z.number().check(z.nonnegative()),
+  /** For the lifetime from creation to the current expiry. */
+  totalUsd: z.number().check(z.nonnegative()),
+  hours: z.number().check(z.nonnegative()),
+  region: z.string(),
+  priceDate: z.string(),
+  breakdown: z.array(CostLine),
+});
+export type EnvironmentCost = z.infer<typeof EnvironmentCost>;
 
 export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
 
@@ -102,6 +124,8 @@ export const Environment = z.object({
   validation: z.optional(Validation),
   failureReason: z.optional(z.string()),
   teardown: z.optional(TeardownReceipt),
+  /** The cost estimate (functions/domain/cost.ts), kept in step with expiresAt. */
+  cost: z.optional(EnvironmentCost),
   /** ARN of the execution currently driving this environment (provision or teardown). Internal. */
   executionArn: z.optional(z.string()),
   /** The stack operation the current execution waits on. Internal. */

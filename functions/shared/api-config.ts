@@ -1,3 +1,4 @@
+import { Inventory } from '../domain/cost.js';
 import type { ServiceRules } from '../domain/service-rules.js';
 import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
 import { readLocalImageCommands } from './local-images.js';
@@ -22,6 +23,14 @@ export interface ApiConfig {
   readonly regionCapacity: number;
   /** Where a service's image and secrets may come from (and, in local mode, which images can run). */
   readonly serviceRules: ServiceRules;
+  /** What an environment of the deployed blueprint runs that is billed by the hour (COST_INVENTORY, JSON). */
+  readonly costInventory: Inventory;
+  /** Largest estimated cost of one environment over its lifetime, in USD (MAX_ESTIMATED_COST_USD). */
+  readonly maxEstimatedCostUsd: number;
+  /** Minutes before expiry at which `Expiring Soon` is announced (EXPIRY_WARNING_MINUTES, e.g. `30,5`). */
+  readonly expiryWarningMinutes: readonly number[];
+  /** The function the warning schedules invoke (WARNING_FUNCTION_ARN). */
+  readonly warningFunctionArn: string;
 }
 
 type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;
@@ -64,6 +73,28 @@ export function readServiceRules(): ServiceRules {
   return { ...rules, local: { images, file: localFile } };
 }
 
+function positiveNumber(name: string, defaultValue: number): number {
+  const value = getNumberFromEnv(name, defaultValue);
+  if (value <= 0) throw new Error(`Environment variable ${name} must be a positive number`);
+  return value;
+}
+
+function warningMinutes(name: string): number[] {
+  const leads = getStringFromEnv(name)
+    .split(',')
+    .map((lead) => Number(lead.trim()));
+  if (leads.some((lead) => !Number.isFinite(lead) || lead <= 0)) {
+    throw new Error(`Environment variable ${name} must list positive minutes, e.g. 30,5`);
+  }
+  return leads;
+}
+
+function inventoryFromEnv(name: string): Inventory {
+  const result = Inventory.safeParse(JSON.parse(getStringFromEnv(name)));
+  if (!result.success) throw new Error(`Environment variable ${name} is not a cost inventory: ${result.error.message}`);
+  return result.data;
+}
+
 function once<T>(read: () => T): () => T {
   let done = false;
   let value: T | undefined;
@@ -100,6 +131,10 @@ export function apiConfig(): ApiConfig {
     maxActivePerOwner: () => positiveInteger('MAX_ACTIVE_PER_OWNER', 3),
     regionCapacity: () => positiveInteger('REGION_CAPACITY', 5),
     serviceRules: readServiceRules,
+    costInventory: () => inventoryFromEnv('COST_INVENTORY'),
+    maxEstimatedCostUsd: () => positiveNumber('MAX_ESTIMATED_COST_USD', 50),
+    expiryWarningMinutes: () => warningMinutes('EXPIRY_WARNING_MINUTES'),
+    warningFunctionArn: () => getStringFromEnv('WARNING_FUNCTION_ARN'),
   };
   const config = {};
   for (const [key, read] of Object.entries<() => unknown>(readers)) {

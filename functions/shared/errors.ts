@@ -63,6 +63,12 @@ export class QuotaExceededError extends ControlPlaneError {
   override readonly code = 'QuotaExceeded';
 }
 
+/** The environment's estimated cost would exceed the platform's limit (maxEstimatedCostUsd). */
+export class CostLimitExceededError extends ControlPlaneError {
+  override readonly statusCode = 422;
+  override readonly code = 'CostLimitExceeded';
+}
+
 export class ThrottledError extends ControlPlaneError {
   override readonly statusCode = 429;
   override readonly code = 'Throttled';

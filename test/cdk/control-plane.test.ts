@@ -38,7 +38,7 @@ beforeAll(() => {
 describe('API', () => {
   it('requires AWS_IAM authorization on every method', () => {
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods.length).toBe(5);
+    expect(methods.length).toBe(6);
     for (const [, method] of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
@@ -90,7 +90,7 @@ describe('API', () => {
 describe('Lambda functions', () => {
   it('all run the one runtime on ARM with active tracing and a log group with retention', () => {
     const functions = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['dsenv:handler-entry']);
-    expect(functions.length).toBe(15);
+    expect(functions.length).toBe(18);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: LAMBDA_RUNTIME.name,
@@ -113,13 +113,16 @@ describe('Lambda functions', () => {
         'functions/api/create-environment.ts',
         'functions/api/delete-environment.ts',
         'functions/api/get-environment.ts',
+        'functions/api/list-environment-events.ts',
         'functions/api/list-environments.ts',
         'functions/api/update-environment.ts',
         'functions/workflow/catalog-registration.ts',
         'functions/workflow/check-stack.ts',
         'functions/workflow/create-stack.ts',
+        'functions/workflow/expiry-warning.ts',
         'functions/workflow/finish-teardown.ts',
         'functions/workflow/ipv6-prober.ts',
+        'functions/workflow/lifecycle-publisher.ts',
         'functions/workflow/record-failure.ts',
         'functions/workflow/stack-event.ts',
         'functions/workflow/start-teardown.ts',

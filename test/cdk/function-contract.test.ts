@@ -11,6 +11,7 @@ import {
 import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { SearchProvisionedProductsCommand } from '@aws-sdk/client-service-catalog';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../control-plane/config.js';
@@ -209,6 +210,17 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
         return apiEvent({ method: 'GET', resource: '/environments', query: { limit: '10' } });
       },
       sends: ['QueryCommand'],
+      assess: answers(200),
+    },
+  ],
+  'functions/api/list-environment-events.ts': [
+    {
+      name: "GET lists the caller's environment's timeline",
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return apiEvent({ method: 'GET', resource: '/environments/{id}/events', id: ID, query: { limit: '10' } });
+      },
+      sends: ['GetCommand', 'QueryCommand'],
       assess: answers(200),
     },
   ],
@@ -547,6 +559,45 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           leftoverProductsTerminated: 1,
           errors: 0,
         }),
+    },
+  ],
+  'functions/workflow/expiry-warning.ts': [
+    {
+      name: 'the warning records expiring-soon on a live environment',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        return { environmentId: ID, minutesLeft: 5, expiresAt: aws.records.get(ID)?.expiresAt };
+      },
+      sends: ['GetCommand', 'PutCommand'],
+      assess: (result) => expect(result).toEqual({ warned: true }),
+    },
+  ],
+  'functions/workflow/lifecycle-publisher.ts': [
+    {
+      name: "the publisher puts the registry stream's status changes on the bus",
+      prepare: () => ({
+        Records: [
+          {
+            eventName: 'MODIFY',
+            dynamodb: (() => {
+              const validating = record({ status: 'VALIDATING' });
+              return { OldImage: marshall(validating), NewImage: marshall({ ...validating, status: 'READY' }) };
+            })(),
+          },
+        ],
+      }),
+      sends: ['PutEventsCommand'],
+      assess: (result) => expect(result).toEqual({ published: 1 }),
+    },
+    {
+      name: 'the publisher announces an expiring-soon entry with its environment as it is now',
+      prepare: (aws) => {
+        aws.records.set(ID, record({ status: 'READY' }));
+        const entry = { id: `${ID}#k`, environmentId: ID, eventKey: 'k', type: 'expiring-soon', minutesLeft: 5 };
+        return { Records: [{ eventName: 'INSERT', dynamodb: { NewImage: marshall(entry) } }] };
+      },
+      sends: ['GetCommand', 'PutEventsCommand'],
+      assess: (result) => expect(result).toEqual({ published: 1 }),
     },
   ],
   'functions/workflow/ipv6-prober.ts': [

@@ -3,6 +3,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
+import { isEnvironmentItem } from '../../functions/domain/registry.js';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 
 /**
@@ -51,7 +52,7 @@ export async function registryRecords(emulatorUrl: string): Promise<StoredEnviro
     let start: Record<string, unknown> | undefined;
     do {
       const page = await documents.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-      records.push(...((page.Items ?? []) as StoredEnvironment[]));
+      records.push(...((page.Items ?? []).filter(isEnvironmentItem) as StoredEnvironment[]));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return records;

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
@@ -85,6 +86,7 @@ export class FakeAws {
     ResourceGroupsTaggingAPIClient: mockClient(ResourceGroupsTaggingAPIClient),
     LambdaClient: mockClient(LambdaClient),
     ServiceCatalogClient: mockClient(ServiceCatalogClient),
+    EventBridgeClient: mockClient(EventBridgeClient),
   };
   /** The registry table's items by id. */
   readonly records = new Map<string, Environment>();
@@ -150,6 +152,9 @@ export class FakeAws {
     this.stub('LambdaClient')
       .on(InvokeCommand)
       .resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(PROBE_ANSWER)) as never });
+    this.stub('EventBridgeClient')
+      .on(PutEventsCommand)
+      .callsFake((input: Input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) }));
     this.stub('ServiceCatalogClient')
       .on(TerminateProvisionedProductCommand)
       .callsFake((input: Input) => ({
@@ -216,7 +221,11 @@ export class FakeAws {
       .callsFake((input: Input) => {
         const values = input.ExpressionAttributeValues as Record<string, unknown>;
         const items = [...this.records.values()].filter((r) =>
-          input.IndexName === 'byStatus' ? r.status === values[':status'] : r.owner === values[':owner'],
+          input.IndexName === 'byStatus'
+            ? r.status === values[':status']
+            : input.IndexName === 'timeline'
+              ? (r as { environmentId?: string }).environmentId === values[':environmentId']
+              : r.owner === values[':owner'],
         );
         return input.Select === 'COUNT'
           ? { Count: items.length }

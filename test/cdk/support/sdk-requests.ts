@@ -91,6 +91,14 @@ export const SERVICES: Record<string, Service> = {
     action: (operation) => (operation === 'Invoke' ? 'InvokeFunction' : operation),
     resource: (_, input) => arnOr(input.FunctionName, (n) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${n}`),
   },
+  EventBridgeClient: {
+    prefix: 'events',
+    resource: (_, input) =>
+      arnOr(
+        String(input.Entries?.[0]?.EventBusName ?? 'default'),
+        (n) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${n}`,
+      ),
+  },
   ServiceCatalogClient: {
     prefix: 'servicecatalog',
     resource: () => '*',

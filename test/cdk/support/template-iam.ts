@@ -39,6 +39,8 @@ function attributeOf(id: string, type: string | undefined, attribute: string): s
         return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}:*`;
       case 'AWS::S3::Bucket':
         return `arn:aws:s3:::${id}`;
+      case 'AWS::Events::EventBus':
+        return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${id}`;
       case 'AWS::Scheduler::ScheduleGroup':
         return `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/${id}`;
       default:

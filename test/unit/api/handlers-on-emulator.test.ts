@@ -9,6 +9,7 @@ import { handler as deleteHandler } from '../../../functions/api/delete-environm
 import { handler as getHandler } from '../../../functions/api/get-environment.js';
 import { handler as listHandler } from '../../../functions/api/list-environments.js';
 import { handler as updateHandler } from '../../../functions/api/update-environment.js';
+import { isEnvironmentItem } from '../../../functions/domain/registry.js';
 import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
 import { registryTableDefinition } from '../../helpers/registry-table.js';
 import { ALICE, API_ENVIRONMENT, apiEvent, BOB, lambdaContext, parseResult } from './support/events.js';
@@ -36,7 +37,8 @@ async function createTables(): Promise<void> {
 
 async function registryItems() {
   const { Items } = await dynamo.send(new ScanCommand({ TableName: API_ENVIRONMENT.TABLE_NAME }));
-  return Items ?? [];
+  // Environment records only (their timelines share the table).
+  return (Items ?? []).filter((item) => isEnvironmentItem({ id: item.id?.S }));
 }
 
 const post = (body: unknown, principal = ALICE, key?: string) =>

@@ -175,4 +175,48 @@ describe('Registry against the emulator (DynamoDB)', () => {
 
     expect(await registry().get(env.id)).toBeUndefined();
   });
+
+  it('keeps a timeline of every write, oldest first, paginated, and drops it with a removed record', async () => {
+    // Prepare
+    const env = environment({ id: 'env-aaaaaaaaaaa1' });
+    await registry().put(env);
+    const validating = await registry().update(env, { status: 'VALIDATING' }, ['CREATING']);
+    const checkedAt = '2026-01-01T11:00:00.000Z';
+    const checks = [
+      { name: 'dns-a' as const, status: 'passed' as const, detail: '192.0.2.1' },
+      { name: 'http-ipv6' as const, status: 'failed' as const, detail: 'timeout' },
+    ];
+    const failed = await registry().update(
+      validating,
+      { status: 'FAILED', failureReason: 'http-ipv6: timeout', validation: { passed: false, checkedAt, checks } },
+      ['VALIDATING'],
+    );
+    await registry().update(failed, { outputs: { publicUri: 'http://x' } }, ['FAILED']);
+
+    // Act
+    const first = await registry().listEvents(env.id, { limit: 3 });
+    const rest = await registry().listEvents(env.id, { nextToken: first.nextToken as string });
+
+    // Assess
+    expect(
+      [...first.items, ...rest.items].map((e) => `${e.type}:${'to' in e ? e.to : 'name' in e ? e.name : ''}`),
+    ).toEqual(['status:CREATING', 'expiry:', 'status:VALIDATING', 'status:FAILED', 'check:dns-a', 'check:http-ipv6']);
+    expect(rest.items[0]).toEqual({
+      at: now.toISOString(),
+      type: 'status',
+      from: 'VALIDATING',
+      to: 'FAILED',
+      reason: 'http-ipv6: timeout',
+    });
+    expect(rest.nextToken).toBeUndefined();
+    expect((await registry().listByOwner(OWNER_A)).items.map((e) => e.id)).toEqual([env.id]);
+    await expect(
+      registry().listEvents('env-bbbbbbbbbbb2', { nextToken: first.nextToken as string }),
+    ).rejects.toBeInstanceOf(BadRequestError);
+
+    const other = environment({ id: 'env-bbbbbbbbbbb2' });
+    await registry().put(other);
+    await registry().remove(other);
+    expect((await registry().listEvents(other.id)).items).toEqual([]);
+  });
 });

@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
+import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 
 export const ALICE = 'arn:aws:iam::123456789012:user/alice';
 export const BOB = 'arn:aws:iam::123456789012:user/bob';
@@ -113,6 +115,10 @@ export const API_ENVIRONMENT: Record<string, string> = {
   SERVICE_PULL_THROUGH_PREFIXES: '123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub',
   SERVICE_SECRET_PREFIXES:
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/,arn:aws:ssm:us-east-1:123456789012:parameter/dsenv/',
+  COST_INVENTORY: JSON.stringify(inventoryFromBlueprint(loadBlueprint())),
+  MAX_ESTIMATED_COST_USD: '50',
+  EXPIRY_WARNING_MINUTES: '30,5',
+  WARNING_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',

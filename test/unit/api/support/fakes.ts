@@ -14,13 +14,17 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { type SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
+import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 import type { EnvironmentsDeps } from '../../../../functions/domain/environments.js';
 import type { EnvironmentChanges, Page } from '../../../../functions/domain/registry.js';
+import { eventsOfChange } from '../../../../functions/domain/timeline.js';
 import {
   ACTIVE_STATUSES,
   type Environment,
   type EnvironmentStatus,
 } from '../../../../functions/schemas/environment.js';
+import type { TimelineEvent } from '../../../../functions/schemas/timeline.js';
 import { ConflictError } from '../../../../functions/shared/errors.js';
 
 export function awsError(name: string, fault: 'client' | 'server' = 'client'): Error {
@@ -48,14 +52,31 @@ export class InMemoryRegistry
   implements Pick<EnvironmentsDeps['registry'], keyof EnvironmentsDeps['registry']>
 {
   readonly items = new Map<string, Environment>();
+  /** Each environment's timeline, derived from its writes as the real registry derives it. */
+  readonly timelines = new Map<string, TimelineEvent[]>();
   constructor(private readonly clock: { now(): Date }) {
     super();
+  }
+
+  private record(before: Environment | undefined, after: Environment): void {
+    const at = this.clock.now().toISOString();
+    const events = eventsOfChange(before, after).map((event) => ({ ...event, at }) as TimelineEvent);
+    this.timelines.set(after.id, [...(this.timelines.get(after.id) ?? []), ...events]);
   }
 
   async put(env: Environment): Promise<void> {
     this.maybeFail('put');
     if (this.items.has(env.id)) throw new ConflictError(`environment ${env.id} already exists`);
     this.items.set(env.id, structuredClone(env));
+    this.record(undefined, env);
+  }
+
+  async listEvents(id: string, page: Page = {}): Promise<{ items: TimelineEvent[]; nextToken?: string }> {
+    const all = this.timelines.get(id) ?? [];
+    const start = page.nextToken === undefined ? 0 : Number(page.nextToken);
+    const limit = page.limit ?? 50;
+    const items = all.slice(start, start + limit);
+    return start + limit < all.length ? { items, nextToken: String(start + limit) } : { items };
   }
 
   async get(id: string): Promise<Environment | undefined> {
@@ -98,6 +119,7 @@ export class InMemoryRegistry
       else (next as Record<string, unknown>)[key] = value;
     }
     this.items.set(current.id, structuredClone(next));
+    this.record(stored, next);
     return structuredClone(next);
   }
 
@@ -106,6 +128,7 @@ export class InMemoryRegistry
     const stored = this.items.get(current.id);
     if (stored === undefined || stored.version !== current.version) throw new ConflictError('changed meanwhile');
     this.items.delete(current.id);
+    this.timelines.delete(current.id);
   }
 
   /** Simulates another writer (e.g. a workflow task) changing the record. */
@@ -232,6 +255,10 @@ export const TEST_CONFIG: EnvironmentsDeps['config'] = {
     pullThroughPrefixes: ['123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub'],
     secretPrefixes: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/'],
   },
+  costInventory: inventoryFromBlueprint(loadBlueprint()),
+  maxEstimatedCostUsd: 50,
+  expiryWarningMinutes: [30, 5],
+  warningFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',
 };
 
 export function fakeDeps(now = new Date('2026-03-01T12:00:00.000Z')) {

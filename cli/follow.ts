@@ -1,0 +1,116 @@
+import ora, { type Ora } from 'ora';
+import type { ApiClient } from './api-client.js';
+import { formatElapsed } from './duration.js';
+import { describeEvent, type Environment, type TimelineEvent } from './views.js';
+
+/**
+ * Following an environment until it reaches a state: polls GET and the timeline, shows the phase, the stack's
+ * resources done/total and the elapsed time (a spinner on a terminal, plain lines otherwise), and prints each
+ * new timeline entry (every check as it passes or fails) once.
+ */
+export interface Reporter {
+  /** A lasting line (a timeline entry). */
+  line(text: string): void;
+  /** The current phase (replaced by the next one). */
+  phase(text: string): void;
+  stop(): void;
+}
+
+/** Spinner on a terminal (ora), else one plain line per change; progress goes to stderr, results to stdout. */
+export function reporterFor(stream: NodeJS.WriteStream = process.stderr): Reporter {
+  if (stream.isTTY) {
+    const spinner: Ora = ora({ stream }).start();
+    return {
+      line: (text) => {
+        spinner.clear();
+        stream.write(`${text}\n`);
+        spinner.render();
+      },
+      phase: (text) => {
+        spinner.text = text;
+      },
+      stop: () => spinner.stop(),
+    };
+  }
+  let last = '';
+  return {
+    line: (text) => stream.write(`${text}\n`),
+    phase: (text) => {
+      const shown = text.replace(/ · \d+(h\d+m|m\d+s|s)$/, '');
+      if (shown !== last) stream.write(`${text}\n`);
+      last = shown;
+    },
+    stop: () => undefined,
+  };
+}
+
+export type Outcome = 'reached' | 'failed' | 'timedOut';
+
+export interface FollowOptions {
+  /** Statuses that end the wait successfully. */
+  readonly success: readonly string[];
+  /** Statuses that end it as a failure. */
+  readonly failure: readonly string[];
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+  readonly reporter: Reporter;
+  /** Keep printing timeline entries (watch) rather than only the phase. @default true */
+  readonly showEvents?: boolean;
+}
+
+async function allEvents(client: ApiClient, id: string): Promise<TimelineEvent[]> {
+  const items: TimelineEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const query: Record<string, string> = { limit: '100', ...(nextToken === undefined ? {} : { nextToken }) };
+    const page = await client.request<{ items: TimelineEvent[]; nextToken?: string }>(
+      'GET',
+      `/environments/${id}/events`,
+      undefined,
+      query,
+    );
+    items.push(...page.body.items);
+    nextToken = page.body.nextToken;
+  } while (nextToken !== undefined);
+  return items;
+}
+
+/** Every timeline entry of `id`, all pages, oldest first. */
+export const timelineOf = allEvents;
+
+function stackProgress(events: readonly TimelineEvent[]): string | undefined {
+  const last = [...events].reverse().find((e) => e.type === 'stack');
+  if (last === undefined) return undefined;
+  const counts =
+    last.resourcesTotal === undefined ? '' : ` ${String(last.resourcesDone ?? 0)}/${String(last.resourcesTotal)}`;
+  return `stack${counts} ${String(last.stackStatus)}`;
+}
+
+export async function follow(
+  client: ApiClient,
+  id: string,
+  options: FollowOptions,
+): Promise<{ environment: Environment; outcome: Outcome }> {
+  const started = Date.now();
+  let shown = 0;
+  const { reporter } = options;
+  try {
+    for (;;) {
+      const environment = (await client.request<Environment>('GET', `/environments/${id}`)).body;
+      const events = await allEvents(client, id);
+      if (options.showEvents !== false) {
+        for (const event of events.slice(shown)) reporter.line(describeEvent(event));
+      }
+      shown = events.length;
+      const progress = stackProgress(events);
+      const elapsed = formatElapsed(Date.now() - started);
+      reporter.phase([environment.status, progress, elapsed].filter(Boolean).join(' · '));
+      if (options.success.includes(environment.status)) return { environment, outcome: 'reached' };
+      if (options.failure.includes(environment.status)) return { environment, outcome: 'failed' };
+      if (Date.now() - started > options.timeoutMs) return { environment, outcome: 'timedOut' };
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+    }
+  } finally {
+    reporter.stop();
+  }
+}
