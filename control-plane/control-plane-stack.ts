@@ -65,6 +65,7 @@ export class ControlPlaneStack extends Stack {
       logRetention,
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
+    this.expiry.allowCancelWarnings(this.provisioner.functions.startTeardown);
     // The sweeper recreates lost schedules and deletes stacks that have no live record.
     this.expiry.allowManageSchedules(this.expiry.sweeper, ['GetSchedule', 'CreateSchedule']);
     this.expiry.sweeper

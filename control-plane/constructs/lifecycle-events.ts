@@ -15,8 +15,8 @@ export interface LifecycleEventsProps {
 
 /**
  * The lifecycle events (functions/schemas/lifecycle-events.ts): a bus of the control plane's own, and the function
- * that publishes on it what the registry's change stream says happened, so every writer's change is published
- * once it is stored.
+ * that records on the environments' timelines, then publishes on the bus, what the registry's change stream says
+ * happened, so every writer's change is recorded and published once it is stored.
  */
 export class LifecycleEvents extends Construct {
   readonly bus: EventBus;
@@ -27,13 +27,13 @@ export class LifecycleEvents extends Construct {
     this.bus = new EventBus(this, 'Bus', { description: 'Lifecycle events of the environments (source dsenv)' });
     this.publisher = new HouseFunction(this, 'Publisher', {
       entry: 'functions/workflow/lifecycle-publisher.ts',
-      description: "Publishes the registry's changes as lifecycle events",
+      description: "Records the registry's changes on the timelines and publishes them as lifecycle events",
       logRetention: props.logRetention,
       timeout: Duration.seconds(30),
     })
       .withEnv('EVENT_BUS_NAME', this.bus.eventBusName)
-      // An Expiring Soon entry is published with its environment as it is now.
-      .useTable(props.registry.table, 'read');
+      // Writes the timelines (next to the records); an Expiring Soon entry is published with its environment as it is now.
+      .useTable(props.registry.table);
     this.bus.grantPutEventsTo(this.publisher);
     this.publisher.addEventSource(
       new DynamoEventSource(props.registry.table, {

@@ -401,7 +401,7 @@ export class Provisioner extends Construct {
     const startTeardown = fn(
       'StartTeardownFunction',
       'start-teardown.ts',
-      'Deletes the environment stack (and its expiry schedule)',
+      'Deletes the environment stack (and its expiry and warning schedules)',
     )
       .useTable(registry.table)
       .withEnv('MAX_TEARDOWN_ATTEMPTS', props.maxTeardownAttempts)

@@ -8,6 +8,7 @@ import {
 import * as z from 'zod/mini';
 import { atExpression } from './expiry-timer.js';
 import { type Registry, translateAwsError } from './registry.js';
+import { timelineKey } from './timeline.js';
 
 /**
  * The `Expiring Soon` warnings of an environment: one one-time schedule per lead time (EXPIRY_WARNING_MINUTES,
@@ -62,41 +63,43 @@ async function deleteWarning(deps: WarningAddress, name: string): Promise<void> 
   }
 }
 
+const isConflict = (error: unknown) => (error as { name?: string }).name === 'ConflictException';
+
+/** Creates the schedule (the usual case: a new environment), or updates the one an earlier expiry set. */
 async function upsertWarning(deps: WarningDeps, schedule: CreateScheduleCommandInput): Promise<void> {
   try {
-    await deps.scheduler.send(new UpdateScheduleCommand(schedule));
+    await deps.scheduler.send(new CreateScheduleCommand(schedule));
   } catch (error) {
-    if (!isNotFound(error)) translateAwsError(error, 'update warning schedule');
+    if (!isConflict(error)) translateAwsError(error, 'create warning schedule');
     try {
-      await deps.scheduler.send(new CreateScheduleCommand(schedule));
-    } catch (createError) {
-      translateAwsError(createError, 'create warning schedule');
+      await deps.scheduler.send(new UpdateScheduleCommand(schedule));
+    } catch (updateError) {
+      translateAwsError(updateError, 'update warning schedule');
     }
   }
 }
 
-/** Sets the warnings of an environment expiring at `expiresAt`: those that fit after `now`, no others. */
+/** Sets the warnings of an environment expiring at `expiresAt`: those that fit after `now`, no others (at once). */
 export async function scheduleWarnings(
   deps: WarningDeps,
   environmentId: string,
   expiresAt: string,
   now: Date,
 ): Promise<void> {
-  for (const lead of deps.leadsMinutes) {
-    const at = new Date(Date.parse(expiresAt) - lead * 60_000);
-    const name = warningScheduleName(environmentId, lead);
-    if (at.getTime() <= now.getTime()) await deleteWarning(deps, name);
-    else
-      await upsertWarning(
-        deps,
-        warningSchedule(deps, { environmentId, minutesLeft: lead, expiresAt }, at.toISOString()),
-      );
-  }
+  await Promise.all(
+    deps.leadsMinutes.map((lead) => {
+      const at = new Date(Date.parse(expiresAt) - lead * 60_000);
+      const name = warningScheduleName(environmentId, lead);
+      return at.getTime() <= now.getTime()
+        ? deleteWarning(deps, name)
+        : upsertWarning(deps, warningSchedule(deps, { environmentId, minutesLeft: lead, expiresAt }, at.toISOString()));
+    }),
+  );
 }
 
 /** Cancels every warning of the environment; one that does not exist counts as cancelled. */
 export async function cancelWarnings(deps: WarningAddress, environmentId: string): Promise<void> {
-  for (const lead of deps.leadsMinutes) await deleteWarning(deps, warningScheduleName(environmentId, lead));
+  await Promise.all(deps.leadsMinutes.map((lead) => deleteWarning(deps, warningScheduleName(environmentId, lead))));
 }
 
 /**
@@ -105,14 +108,22 @@ export async function cancelWarnings(deps: WarningAddress, environmentId: string
  * moved since the warning was set (then a newer warning, or none, applies).
  */
 export async function warnOfExpiry(
-  registry: Pick<Registry, 'get' | 'appendEvents'>,
+  registry: Pick<Registry, 'get' | 'putTimeline'>,
   input: ExpiryWarningInput,
+  now: Date,
 ): Promise<{ warned: boolean }> {
   const env = await registry.get(input.environmentId);
   const live = env !== undefined && ['CREATING', 'VALIDATING', 'READY'].includes(env.status);
   if (!live || env.expiresAt !== input.expiresAt) return { warned: false };
-  await registry.appendEvents(env.id, [
-    { type: 'expiring-soon', expiresAt: env.expiresAt, minutesLeft: Math.round(input.minutesLeft) },
+  const minutesLeft = Math.round(input.minutesLeft);
+  const due = new Date(Date.parse(env.expiresAt) - input.minutesLeft * 60_000).toISOString();
+  // After the entries of the version it warns about, in the order the warnings are due; a second firing of the
+  // same warning (delivery is at least once) overwrites the first and is not announced again.
+  await registry.putTimeline(env.id, [
+    {
+      eventKey: timelineKey(env.version, `warn-${due}`),
+      event: { at: now.toISOString(), type: 'expiring-soon', expiresAt: env.expiresAt, minutesLeft },
+    },
   ]);
   return { warned: true };
 }

@@ -90,7 +90,8 @@ export interface RegistryStreamRecord {
   dynamodb?: { NewImage?: Record<string, unknown>; OldImage?: Record<string, unknown> };
 }
 
-function environmentImage(image: Record<string, unknown> | undefined): Environment | undefined {
+/** The environment a stream record's image holds; undefined for other items (timeline entries). */
+export function environmentImage(image: Record<string, unknown> | undefined): Environment | undefined {
   if (image === undefined) return undefined;
   const item = unmarshall(image as Parameters<typeof unmarshall>[0]);
   return isEnvironmentItem(item) ? Environment.parse(item) : undefined;

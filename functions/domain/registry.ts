@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -10,17 +9,15 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_STATUSES, Environment, type EnvironmentStatus } from '../schemas/environment.js';
-import { type NewTimelineEvent, TimelineEvent } from '../schemas/timeline.js';
+import { TimelineEvent } from '../schemas/timeline.js';
 import type { Clock } from '../shared/clock.js';
 import { BadRequestError, ConflictError, ThrottledError, TransientError } from '../shared/errors.js';
-import { eventsOfChange } from './timeline.js';
+import type { TimelineEntry } from './timeline.js';
 
 export interface RegistryDeps {
   documentClient: Pick<DynamoDBDocumentClient, 'send'>;
   tableName: string;
   clock: Clock;
-  /** Told when a timeline entry could not be written (the record's write itself succeeded). @default ignored */
-  onTimelineError?: (error: unknown, environmentId: string) => void;
 }
 
 export type EnvironmentChanges = Partial<Omit<Environment, 'id' | 'version' | 'createdAt'>>;
@@ -32,13 +29,10 @@ export interface Page {
 
 export const BY_OWNER_INDEX = 'byOwner';
 export const BY_STATUS_INDEX = 'byStatus';
-/** Timeline entries: key `environmentId`, sort key `eventKey` (time of the write, then order within it). */
+/** Timeline entries: key `environmentId`, sort key `eventKey` (the record's version, then order within it). */
 export const TIMELINE_INDEX = 'timeline';
 const DEFAULT_PAGE_SIZE = 25;
 const DEFAULT_EVENTS_PAGE_SIZE = 50;
-
-/** Orders the timeline entries this process writes within one millisecond. */
-let sequence = 0;
 
 /** Whether a registry item is an environment's record (timeline entries share the table, keyed `<id>#<eventKey>`). */
 export function isEnvironmentItem(item: Record<string, unknown>): boolean {
@@ -122,38 +116,29 @@ export class Registry {
   readonly #client: Pick<DynamoDBDocumentClient, 'send'>;
   readonly #table: string;
   readonly #clock: Clock;
-  readonly #onTimelineError: (error: unknown, environmentId: string) => void;
 
   constructor(deps: RegistryDeps) {
     this.#client = deps.documentClient;
     this.#table = deps.tableName;
     this.#clock = deps.clock;
-    this.#onTimelineError = deps.onTimelineError ?? (() => undefined);
   }
 
   /**
-   * Adds entries to an environment's timeline, stamped now and kept in the order given. Writers of the record
-   * need not call it: `put` and `update` append what their change means (functions/domain/timeline.ts).
+   * Writes entries of an environment's timeline. Their keys are deterministic (functions/domain/timeline.ts), so
+   * writing an entry again (a change stream's redelivery) leaves one copy. The record's writers do not call this:
+   * the registry's change stream does, after each write is stored (functions/workflow/lifecycle-publisher.ts).
    */
-  async appendEvents(environmentId: string, events: readonly NewTimelineEvent[]): Promise<void> {
-    const at = this.#clock.now().toISOString();
-    const batch = randomBytes(3).toString('hex');
+  async putTimeline(environmentId: string, entries: readonly TimelineEntry[]): Promise<void> {
     await Promise.all(
-      events.map((event) => {
-        sequence += 1;
-        const eventKey = `${at}#${String(sequence).padStart(10, '0')}#${batch}`;
-        const item = { ...event, at, id: `${environmentId}#${eventKey}`, environmentId, eventKey };
-        return this.#putEvent(item);
+      entries.map(async ({ eventKey, event }) => {
+        const item = { ...event, id: `${environmentId}#${eventKey}`, environmentId, eventKey };
+        try {
+          await this.#client.send(new PutCommand({ TableName: this.#table, Item: item }));
+        } catch (error) {
+          translateAwsError(error, 'registry timeline put');
+        }
       }),
     );
-  }
-
-  async #putEvent(item: Record<string, unknown>): Promise<void> {
-    try {
-      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item }));
-    } catch (error) {
-      translateAwsError(error, 'registry timeline put');
-    }
   }
 
   /** An environment's timeline, oldest first. `nextToken` is opaque; a token not made here → BadRequestError. */
@@ -177,17 +162,6 @@ export class Registry {
       : { items, nextToken: encodeToken(output.LastEvaluatedKey) };
   }
 
-  /** The timeline entries of a write that succeeded; losing them must not fail the write (the caller is told). */
-  async #recordChange(before: Environment | undefined, after: Environment): Promise<void> {
-    const events = eventsOfChange(before, after);
-    if (events.length === 0) return;
-    try {
-      await this.appendEvents(after.id, events);
-    } catch (error) {
-      this.#onTimelineError(error, after.id);
-    }
-  }
-
   async put(env: Environment): Promise<void> {
     try {
       await this.#client.send(
@@ -197,7 +171,6 @@ export class Registry {
       if (isConditionalCheckFailure(error)) throw new ConflictError(`environment ${env.id} already exists`);
       translateAwsError(error, 'registry put');
     }
-    await this.#recordChange(undefined, env);
   }
 
   async get(id: string): Promise<Environment | undefined> {
@@ -317,7 +290,6 @@ export class Registry {
       values[`:from${i}`] = status;
     });
     const condition = `#version = :expectedVersion AND #status IN (${allowedFrom.map((_, i) => `:from${i}`).join(', ')})`;
-    let updated: Environment;
     try {
       const { Attributes } = await this.#client.send(
         new UpdateCommand({
@@ -330,7 +302,7 @@ export class Registry {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      updated = Environment.parse(Attributes);
+      return Environment.parse(Attributes);
     } catch (error) {
       if (isConditionalCheckFailure(error)) {
         throw new ConflictError(
@@ -339,8 +311,6 @@ export class Registry {
       }
       return translateAwsError(error, 'registry update');
     }
-    await this.#recordChange(current, updated);
-    return updated;
   }
 
   /** Deletes the record only if it is still the version the caller wrote (used to undo a failed creation). */
@@ -359,33 +329,32 @@ export class Registry {
       if (isConditionalCheckFailure(error)) throw new ConflictError(`environment ${current.id} changed meanwhile`);
       translateAwsError(error, 'registry remove');
     }
-    await this.#removeEvents(current.id);
   }
 
-  /** Deletes an environment's timeline with its record (best effort, like appending). */
-  async #removeEvents(environmentId: string): Promise<void> {
-    try {
-      let nextToken: string | undefined;
-      do {
-        const page = await this.#query({
-          TableName: this.#table,
-          IndexName: TIMELINE_INDEX,
-          KeyConditionExpression: '#environmentId = :environmentId',
-          ExpressionAttributeNames: { '#environmentId': 'environmentId', '#id': 'id' },
-          ExpressionAttributeValues: { ':environmentId': environmentId },
-          ProjectionExpression: '#id',
-          ExclusiveStartKey: nextToken === undefined ? undefined : JSON.parse(nextToken),
-        });
-        await Promise.all(
-          (page.Items ?? []).map((item) =>
-            this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { id: item.id } })),
-          ),
-        );
-        nextToken = page.LastEvaluatedKey === undefined ? undefined : JSON.stringify(page.LastEvaluatedKey);
-      } while (nextToken !== undefined);
-    } catch (error) {
-      this.#onTimelineError(error, environmentId);
-    }
+  /** Deletes an environment's timeline (its record was removed: a creation undone). */
+  async removeTimeline(environmentId: string): Promise<void> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#query({
+        TableName: this.#table,
+        IndexName: TIMELINE_INDEX,
+        KeyConditionExpression: '#environmentId = :environmentId',
+        ExpressionAttributeNames: { '#environmentId': 'environmentId', '#id': 'id' },
+        ExpressionAttributeValues: { ':environmentId': environmentId },
+        ProjectionExpression: '#id',
+        ExclusiveStartKey: startKey,
+      });
+      await Promise.all(
+        (page.Items ?? []).map(async (item) => {
+          try {
+            await this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { id: item.id } }));
+          } catch (error) {
+            translateAwsError(error, 'registry timeline delete');
+          }
+        }),
+      );
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
   }
 
   async #query(input: QueryCommandInput) {

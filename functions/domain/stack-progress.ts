@@ -1,6 +1,7 @@
 import type { Output, Stack } from '@aws-sdk/client-cloudformation';
-import type { EnvironmentOutputs } from '../schemas/environment.js';
+import type { Environment, EnvironmentOutputs } from '../schemas/environment.js';
 import type { CheckStackInput, CheckStackResult } from '../schemas/workflow.js';
+import { ConflictError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { type CloudFormationPort, describeStack, stackFailureReason } from './stacks.js';
 
@@ -67,11 +68,10 @@ export async function checkStack(
   const stackStatus = stack.StackStatus ?? 'UNKNOWN';
   const state = input.operation === 'create' ? createProgress(stackStatus) : deleteProgress(stackStatus);
   if (state === 'COMPLETE' && input.operation === 'create') {
-    // Idempotent: a duplicated event finds the outputs stored and writes nothing.
-    const outputs = environmentOutputs(stack, environment.outputs);
-    if (JSON.stringify(outputs) !== JSON.stringify(environment.outputs)) {
-      await deps.registry.update(environment, { outputs }, ['CREATING']);
-    }
+    await recordCreate(deps.registry, environment, {
+      outputs: environmentOutputs(stack, environment.outputs),
+      stack: { status: stackStatus },
+    });
   }
   if (state !== 'FAILED') return { state, stackStatus };
   if (input.operation === 'delete' && stackStatus !== 'DELETE_FAILED') {
@@ -81,5 +81,27 @@ export async function checkStack(
     (stack.StackId ? await stackFailureReason(deps.cfn, stack.StackId) : undefined) ??
     stack.StackStatusReason ??
     `stack ${environment.stackName} is ${stackStatus}`;
+  if (input.operation === 'create') {
+    // For the timeline only: a record changed meanwhile must not keep the failure from being reported.
+    await recordCreate(deps.registry, environment, { stack: { status: stackStatus, reason } }).catch((error) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
+  }
   return { state, stackStatus, reason };
+}
+
+/**
+ * Stores how the create ended (the outputs, the stack's status and a failure's reasons, which the timeline shows)
+ * while the environment is still CREATING (else ConflictError). Idempotent: a duplicated event finds them stored
+ * and writes nothing.
+ */
+async function recordCreate(
+  registry: EnvironmentStore,
+  environment: Environment,
+  changes: Pick<Environment, 'stack'> & Partial<Pick<Environment, 'outputs'>>,
+): Promise<void> {
+  const changed = Object.entries(changes).some(
+    ([key, value]) => JSON.stringify(environment[key as keyof Environment]) !== JSON.stringify(value),
+  );
+  if (changed) await registry.update(environment, changes, ['CREATING']);
 }

@@ -124,6 +124,8 @@ export const Environment = z.object({
   validation: z.optional(Validation),
   failureReason: z.optional(z.string()),
   teardown: z.optional(TeardownReceipt),
+  /** The root stack's settled create status as the stack wait saw it, with the failed resources' reasons. */
+  stack: z.optional(z.object({ status: z.string(), reason: z.optional(z.string()) })),
   /** The cost estimate (functions/domain/cost.ts), kept in step with expiresAt. */
   cost: z.optional(EnvironmentCost),
   /** ARN of the execution currently driving this environment (provision or teardown). Internal. */

@@ -1,6 +1,6 @@
 import { Inventory } from '../domain/cost.js';
 import type { ServiceRules } from '../domain/service-rules.js';
-import { getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
+import { getMinutesListFromEnv, getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
 import { readLocalImageCommands } from './local-images.js';
 
 /** Everything an API route may read from its environment. */
@@ -79,16 +79,6 @@ function positiveNumber(name: string, defaultValue: number): number {
   return value;
 }
 
-function warningMinutes(name: string): number[] {
-  const leads = getStringFromEnv(name)
-    .split(',')
-    .map((lead) => Number(lead.trim()));
-  if (leads.some((lead) => !Number.isFinite(lead) || lead <= 0)) {
-    throw new Error(`Environment variable ${name} must list positive minutes, e.g. 30,5`);
-  }
-  return leads;
-}
-
 function inventoryFromEnv(name: string): Inventory {
   const result = Inventory.safeParse(JSON.parse(getStringFromEnv(name)));
   if (!result.success) throw new Error(`Environment variable ${name} is not a cost inventory: ${result.error.message}`);
@@ -133,7 +123,7 @@ export function apiConfig(): ApiConfig {
     serviceRules: readServiceRules,
     costInventory: () => inventoryFromEnv('COST_INVENTORY'),
     maxEstimatedCostUsd: () => positiveNumber('MAX_ESTIMATED_COST_USD', 50),
-    expiryWarningMinutes: () => warningMinutes('EXPIRY_WARNING_MINUTES'),
+    expiryWarningMinutes: () => getMinutesListFromEnv('EXPIRY_WARNING_MINUTES'),
     warningFunctionArn: () => getStringFromEnv('WARNING_FUNCTION_ARN'),
   };
   const config = {};

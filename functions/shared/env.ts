@@ -31,3 +31,14 @@ export function getNumberFromEnv(name: string, defaultValue?: number): number {
   if (!Number.isFinite(value)) throw new Error(`Environment variable ${name} is not a number: ${raw}`);
   return value;
 }
+
+/** A comma-separated list of positive minutes, e.g. `30,5`. */
+export function getMinutesListFromEnv(name: string): number[] {
+  const minutes = getStringFromEnv(name)
+    .split(',')
+    .map((value) => Number(value.trim()));
+  if (minutes.some((value) => !Number.isFinite(value) || value <= 0)) {
+    throw new Error(`Environment variable ${name} must list positive minutes, e.g. 30,5`);
+  }
+  return minutes;
+}

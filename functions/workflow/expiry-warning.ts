@@ -3,4 +3,4 @@ import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
 /** The target of the warning schedules: records `expiring-soon` on a still-live environment's timeline. */
-export const handler = taskHandler(ExpiryWarningInput, (input) => warnOfExpiry(registry(), input));
+export const handler = taskHandler(ExpiryWarningInput, (input) => warnOfExpiry(registry(), input, new Date()));

@@ -1,14 +1,17 @@
 import * as z from 'zod/mini';
 import { lifecycleEventsOfRecords, publishLifecycleEvents } from '../domain/lifecycle-events.js';
+import { recordTimelines } from '../domain/timeline.js';
 import { eventBridge } from '../shared/clients/eventbridge.js';
 import { getStringFromEnv } from '../shared/env.js';
 import { taskHandler } from '../shared/task-handler.js';
 import { registry } from './wiring.js';
 
 /**
- * The registry's change stream → the lifecycle events on the control plane's bus (EVENT_BUS_NAME): every write
- * that changes an environment's status or extends it is published once it is stored, whichever function wrote it,
- * and each `expiring-soon` entry of a timeline (written by the warning schedules) as `Environment Expiring Soon`.
+ * The registry's change stream → each environment's timeline, then the lifecycle events on the control plane's
+ * bus (EVENT_BUS_NAME): every write is stored first, whichever function wrote it, and only then recorded and
+ * published, so neither slows a write down nor tells of one that failed. A status change or an extension is
+ * published as its event, and each `expiring-soon` entry (written by the warning schedules) as
+ * `Environment Expiring Soon`. A redelivered batch rewrites the same entries and may publish an event again.
  */
 const RegistryStreamEvent = z.object({
   Records: z.array(
@@ -25,7 +28,8 @@ const RegistryStreamEvent = z.object({
 });
 
 export const handler = taskHandler(RegistryStreamEvent, async (event) => {
+  const recorded = await recordTimelines(registry(), event.Records);
   const events = await lifecycleEventsOfRecords(event.Records, (id) => registry().get(id));
   await publishLifecycleEvents({ events: eventBridge(), busName: getStringFromEnv('EVENT_BUS_NAME') }, events);
-  return { published: events.length };
+  return { recorded, published: events.length };
 });

@@ -387,7 +387,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
   ],
   'functions/workflow/start-teardown.ts': [
     {
-      name: 'StartTeardown deletes the expiry schedule and the stack with the CloudFormation role',
+      name: 'StartTeardown deletes the expiry and warning schedules and the stack with the CloudFormation role',
       prepare: (aws) => {
         aws.records.set(ID, record({ status: 'READY', stackId: stackIdOf(`dsenv-${ID}`) }));
         return { environmentId: ID, taskToken: taskToken() };
@@ -574,7 +574,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
   ],
   'functions/workflow/lifecycle-publisher.ts': [
     {
-      name: "the publisher puts the registry stream's status changes on the bus",
+      name: "the publisher records the registry stream's status changes on the timeline, then puts them on the bus",
       prepare: () => ({
         Records: [
           {
@@ -586,8 +586,8 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
           },
         ],
       }),
-      sends: ['PutEventsCommand'],
-      assess: (result) => expect(result).toEqual({ published: 1 }),
+      sends: ['PutCommand', 'PutEventsCommand'],
+      assess: (result) => expect(result).toEqual({ recorded: 1, published: 1 }),
     },
     {
       name: 'the publisher announces an expiring-soon entry with its environment as it is now',
@@ -597,7 +597,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
         return { Records: [{ eventName: 'INSERT', dynamodb: { NewImage: marshall(entry) } }] };
       },
       sends: ['GetCommand', 'PutEventsCommand'],
-      assess: (result) => expect(result).toEqual({ published: 1 }),
+      assess: (result) => expect(result).toEqual({ recorded: 0, published: 1 }),
     },
   ],
   'functions/workflow/ipv6-prober.ts': [

@@ -163,14 +163,22 @@ describe('dsenv CLI against local mode', () => {
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stdout.trim()).toBe(`${id} is DELETED`);
 
-    // Act / Assess: the timeline holds the whole history, oldest first
-    const events = await dsenv(['events', id, '-o', 'json']);
-    const timeline = (JSON.parse(events.stdout) as { items: { type: string; to?: string; name?: string }[] }).items;
-    const statuses = timeline.filter((e) => e.type === 'status').map((e) => e.to);
-    expect(statuses).toEqual(['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED']);
+    // Act / Assess: the timeline holds the whole history, oldest first (written from the registry's change stream,
+    // so its last entries may come a moment after DELETED)
+    const timelineOf = async () =>
+      (
+        JSON.parse((await dsenv(['events', id, '-o', 'json'])).stdout) as {
+          items: { type: string; to?: string; name?: string }[];
+        }
+      ).items;
+    await expect
+      .poll(async () => (await timelineOf()).filter((e) => e.type === 'status').map((e) => e.to), { timeout: 10_000 })
+      .toEqual(['CREATING', 'VALIDATING', 'READY', 'DELETING', 'DELETED']);
+    const timeline = await timelineOf();
     expect(timeline.filter((e) => e.type === 'check').map((e) => e.name)).toContain('http-ipv6');
     expect(timeline.filter((e) => e.type === 'expiry')).toHaveLength(2);
     expect(timeline.some((e) => e.type === 'teardown')).toBe(true);
+    expect(timeline.filter((e) => e.type === 'stack')).toMatchObject([{ stackStatus: 'CREATE_COMPLETE' }]);
 
     // Assess: the subscribed queue received each lifecycle event, each valid against its schema
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -201,11 +209,21 @@ describe('dsenv CLI against local mode', () => {
       owner: 'local-user',
       extend: { cli: `dsenv extend ${id} 60m`, api: `PATCH /environments/${id} {"ttlMinutes": 60}` },
     });
-    const events = await dsenv(['events', 'short', '-o', 'json'], null);
-    const timeline = (JSON.parse(events.stdout) as { items: { type: string; to?: string }[] }).items;
-    expect(
-      timeline.filter((e) => e.type === 'status' || e.type === 'expiring-soon').map((e) => e.to ?? e.type),
-    ).toEqual(['CREATING', 'VALIDATING', 'READY', 'expiring-soon', 'DELETING', 'DELETED']);
+    const timeline = async () =>
+      (
+        JSON.parse((await dsenv(['events', 'short', '-o', 'json'], null)).stdout) as {
+          items: { type: string; to?: string }[];
+        }
+      ).items;
+    await expect
+      .poll(
+        async () =>
+          (await timeline())
+            .filter((e) => e.type === 'status' || e.type === 'expiring-soon')
+            .map((e) => e.to ?? e.type),
+        { timeout: 10_000 },
+      )
+      .toEqual(['CREATING', 'VALIDATING', 'READY', 'expiring-soon', 'DELETING', 'DELETED']);
   }, 240_000);
 
   it('exits 2 with the reason when the environment fails', async () => {
@@ -219,6 +237,20 @@ describe('dsenv CLI against local mode', () => {
     // Assess
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/is FAILED: provisioning failed: .*LoadBalancer .*Too many load balancers/);
+    // The timeline tells how the stack ended, with the failed resource's reason, before the FAILED status
+    const timeline = async () =>
+      (
+        JSON.parse((await dsenv(['events', 'broken', '-o', 'json'], BOB_KEY)).stdout) as {
+          items: { type: string; to?: string; stackStatus?: string; reason?: string }[];
+        }
+      ).items.filter((e) => e.type === 'stack' || e.to === 'FAILED');
+    await expect
+      .poll(async () => (await timeline()).map((e) => e.type), { timeout: 10_000 })
+      .toEqual(['stack', 'status']);
+    expect((await timeline())[0]).toMatchObject({
+      stackStatus: 'CREATE_FAILED',
+      reason: expect.stringMatching(/LoadBalancer .*Too many load balancers/),
+    });
   }, 180_000);
 
   it('exits 1 on a usage error and on a refused request, printing the API message', async () => {

@@ -1,6 +1,7 @@
 import { CloudFormationClient, ListStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { isEnvironmentItem } from '../../functions/domain/registry.js';
@@ -12,7 +13,7 @@ import { emulatorClientConfig } from '../../local/control-plane-resources.js';
  * 1. every environment is in a true final state: DELETED with a clean teardown receipt, or FAILED with a reason;
  * 2. no environment stack exists without a record (nor for a DELETED one);
  * 3. no expired environment is alive (final, and its task not running);
- * 4. nothing tagged with a DELETED environment remains.
+ * 4. nothing tagged with a DELETED environment remains, not even a schedule (its expiry or a warning).
  */
 export interface InvariantOptions {
   /** Environments whose task (probe) runs now (`LocalControlPlane.liveEnvironments()`). */
@@ -32,6 +33,8 @@ const LIVE_STACK_STATUSES: StackStatus[] = [
   'UPDATE_ROLLBACK_COMPLETE',
 ];
 const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
+/** Expiry (`dsenv-<id>-expiry`) and warning (`dsenv-<id>-warn-<lead>m`) schedules. */
+const ENVIRONMENT_SCHEDULE = /^dsenv-(env-[a-z0-9]{12})-/;
 
 export interface StoredEnvironment {
   id: string;
@@ -66,6 +69,7 @@ export async function invariantViolations(emulatorUrl: string, options: Invarian
   const config = emulatorClientConfig(emulatorUrl);
   const cfn = new CloudFormationClient(config);
   const tagging = new ResourceGroupsTaggingAPIClient(config);
+  const scheduler = new SchedulerClient(config);
   const violations: string[] = [];
   try {
     const records = await registryRecords(emulatorUrl);
@@ -116,9 +120,22 @@ export async function invariantViolations(emulatorUrl: string, options: Invarian
       const arns = (ResourceTagMappingList ?? []).map((m) => m.ResourceARN);
       if (arns.length > 0) violations.push(`DELETED ${r.id} still has tagged resources: ${arns.join(', ')}`);
     }
+
+    let scheduleToken: string | undefined;
+    do {
+      const page = await scheduler.send(new ListSchedulesCommand({ NextToken: scheduleToken }));
+      for (const schedule of page.Schedules ?? []) {
+        const id = ENVIRONMENT_SCHEDULE.exec(schedule.Name ?? '')?.[1];
+        if (id !== undefined && byId.get(id)?.status === 'DELETED') {
+          violations.push(`schedule ${schedule.Name} remains for DELETED ${id}`);
+        }
+      }
+      scheduleToken = page.NextToken;
+    } while (scheduleToken !== undefined);
   } finally {
     cfn.destroy();
     tagging.destroy();
+    scheduler.destroy();
   }
   return violations;
 }

@@ -58,17 +58,44 @@ describe('expiry warnings', () => {
     const appended: unknown[] = [];
     const port = {
       get: (id: string) => registry.get(id),
-      appendEvents: async (_id: string, e: readonly unknown[]) => void appended.push(...e),
+      putTimeline: async (_id: string, e: readonly unknown[]) => void appended.push(...e),
     };
+    const firedAt = new Date(Date.parse(env.expiresAt) - 30 * 60_000);
+    const version = String((await registry.get(env.id))?.version).padStart(10, '0');
 
-    // Act
-    const warned = await warnOfExpiry(port, { environmentId: env.id, minutesLeft: 30, expiresAt: env.expiresAt });
-    const stale = await warnOfExpiry(port, { environmentId: env.id, minutesLeft: 30, expiresAt: NOW.toISOString() });
+    // Act: the 30-minute warning fires twice (delivery is at least once), then a stale one, then one after delete
+    const warned = await warnOfExpiry(
+      port,
+      { environmentId: env.id, minutesLeft: 30, expiresAt: env.expiresAt },
+      firedAt,
+    );
+    const again = await warnOfExpiry(port, { environmentId: env.id, minutesLeft: 30, expiresAt: env.expiresAt }, NOW);
+    const stale = await warnOfExpiry(
+      port,
+      { environmentId: env.id, minutesLeft: 30, expiresAt: NOW.toISOString() },
+      NOW,
+    );
     await deleteEnvironment(deps, 'alice', env.id);
-    const gone = await warnOfExpiry(port, { environmentId: env.id, minutesLeft: 5, expiresAt: env.expiresAt });
+    const gone = await warnOfExpiry(port, { environmentId: env.id, minutesLeft: 5, expiresAt: env.expiresAt }, NOW);
 
-    // Assess
-    expect([warned, stale, gone]).toEqual([{ warned: true }, { warned: false }, { warned: false }]);
-    expect(appended).toEqual([{ type: 'expiring-soon', expiresAt: env.expiresAt, minutesLeft: 30 }]);
+    // Assess: one key for both firings (the second overwrites the first), after the version's own entries
+    expect([warned, again, stale, gone]).toEqual([
+      { warned: true },
+      { warned: true },
+      { warned: false },
+      { warned: false },
+    ]);
+    const key = `${version}#warn-${firedAt.toISOString()}`;
+    expect(appended).toEqual([
+      {
+        eventKey: key,
+        event: { at: firedAt.toISOString(), type: 'expiring-soon', expiresAt: env.expiresAt, minutesLeft: 30 },
+      },
+      {
+        eventKey: key,
+        event: { at: NOW.toISOString(), type: 'expiring-soon', expiresAt: env.expiresAt, minutesLeft: 30 },
+      },
+    ]);
+    expect(key > `${version}#999`).toBe(true);
   });
 });

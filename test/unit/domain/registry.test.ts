@@ -1,7 +1,9 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../../functions/domain/registry.js';
+import { recordTimelines } from '../../../functions/domain/timeline.js';
 import type { Environment } from '../../../functions/schemas/environment.js';
 import { BadRequestError, ConflictError } from '../../../functions/shared/errors.js';
 import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
@@ -9,6 +11,15 @@ import { registryTableDefinition } from '../../helpers/registry-table.js';
 
 const OWNER_A = 'arn:aws:iam::123456789012:user/alice';
 const OWNER_B = 'arn:aws:iam::123456789012:user/bob';
+
+/** A change-stream record (NEW_AND_OLD_IMAGES) of a stored write. */
+function change(before: Environment | undefined, after: Environment) {
+  const image = (env: Environment) => marshall(env, { removeUndefinedValues: true });
+  return {
+    eventName: before === undefined ? 'INSERT' : 'MODIFY',
+    dynamodb: { ...(before === undefined ? {} : { OldImage: image(before) }), NewImage: image(after) },
+  };
+}
 
 function environment(overrides: Partial<Environment> & { id: string }): Environment {
   return {
@@ -176,8 +187,8 @@ describe('Registry against the emulator (DynamoDB)', () => {
     expect(await registry().get(env.id)).toBeUndefined();
   });
 
-  it('keeps a timeline of every write, oldest first, paginated, and drops it with a removed record', async () => {
-    // Prepare
+  it('writes the timeline of each change the stream hands it, once however often it comes, oldest first, paginated', async () => {
+    // Prepare: four stored writes, as the change stream reports them
     const env = environment({ id: 'env-aaaaaaaaaaa1' });
     await registry().put(env);
     const validating = await registry().update(env, { status: 'VALIDATING' }, ['CREATING']);
@@ -191,13 +202,27 @@ describe('Registry against the emulator (DynamoDB)', () => {
       { status: 'FAILED', failureReason: 'http-ipv6: timeout', validation: { passed: false, checkedAt, checks } },
       ['VALIDATING'],
     );
-    await registry().update(failed, { outputs: { publicUri: 'http://x' } }, ['FAILED']);
+    const withOutputs = await registry().update(failed, { outputs: { publicUri: 'http://x' } }, ['FAILED']);
+    const records = [
+      change(undefined, env),
+      change(env, validating),
+      change(validating, failed),
+      // A timeline entry's own stream record adds nothing.
+      {
+        eventName: 'INSERT',
+        dynamodb: { NewImage: marshall({ id: `${env.id}#k`, environmentId: env.id, type: 'x' }) },
+      },
+      change(failed, withOutputs),
+    ];
 
-    // Act
+    // Act: the batch comes twice (delivery is at least once)
+    const written = await recordTimelines(registry(), records);
+    await recordTimelines(registry(), records);
     const first = await registry().listEvents(env.id, { limit: 3 });
     const rest = await registry().listEvents(env.id, { nextToken: first.nextToken as string });
 
     // Assess
+    expect(written).toBe(6);
     expect(
       [...first.items, ...rest.items].map((e) => `${e.type}:${'to' in e ? e.to : 'name' in e ? e.name : ''}`),
     ).toEqual(['status:CREATING', 'expiry:', 'status:VALIDATING', 'status:FAILED', 'check:dns-a', 'check:http-ipv6']);
@@ -210,13 +235,22 @@ describe('Registry against the emulator (DynamoDB)', () => {
     });
     expect(rest.nextToken).toBeUndefined();
     expect((await registry().listByOwner(OWNER_A)).items.map((e) => e.id)).toEqual([env.id]);
+    expect(await registry().countActive()).toBe(0);
     await expect(
       registry().listEvents('env-bbbbbbbbbbb2', { nextToken: first.nextToken as string }),
     ).rejects.toBeInstanceOf(BadRequestError);
+  });
 
+  it("drops a removed record's timeline when the stream reports the removal", async () => {
     const other = environment({ id: 'env-bbbbbbbbbbb2' });
     await registry().put(other);
+    await recordTimelines(registry(), [change(undefined, other)]);
+    const before = (await registry().listEvents(other.id)).items.length;
+
     await registry().remove(other);
+    await recordTimelines(registry(), [{ eventName: 'REMOVE', dynamodb: { OldImage: marshall(other) } }]);
+
+    expect(before).toBe(2);
     expect((await registry().listEvents(other.id)).items).toEqual([]);
   });
 });

@@ -255,7 +255,7 @@ describe('stack-event handler', () => {
 });
 
 describe('start-teardown handler', () => {
-  it('deletes the expiry schedule (a missing one is fine) and the stack, and leaves the wait to its event', async () => {
+  it('deletes the expiry and warning schedules (a missing one is fine) and the stack, and leaves the wait to its event', async () => {
     tableHolds({ status: 'READY', stackId: STACK_ID });
     schedulerMock
       .on(DeleteScheduleCommand)
@@ -269,10 +269,8 @@ describe('start-teardown handler', () => {
       attempt: 1,
       stackStatus: 'CREATE_COMPLETE',
     });
-    expect(schedulerMock).toHaveReceivedCommandWith(DeleteScheduleCommand, {
-      Name: `dsenv-${ID}-expiry`,
-      GroupName: 'dsenv-expiry',
-    });
+    const deleted = schedulerMock.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input.Name);
+    expect(deleted.sort()).toEqual([`dsenv-${ID}-expiry`, `dsenv-${ID}-warn-30m`, `dsenv-${ID}-warn-5m`]);
   });
 });
 

@@ -27,6 +27,7 @@ export function setWorkflowEnvironment(): void {
     CFN_ROLE_ARN: 'arn:aws:iam::123456789012:role/dsenv-cfn',
     STACK_TIMEOUT_MINUTES: '30',
     SCHEDULE_GROUP: 'dsenv-expiry',
+    EXPIRY_WARNING_MINUTES: '30,5',
     MAX_TEARDOWN_ATTEMPTS: '3',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });

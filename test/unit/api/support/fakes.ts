@@ -18,7 +18,7 @@ import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-invento
 import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 import type { EnvironmentsDeps } from '../../../../functions/domain/environments.js';
 import type { EnvironmentChanges, Page } from '../../../../functions/domain/registry.js';
-import { eventsOfChange } from '../../../../functions/domain/timeline.js';
+import { timelineOfChange } from '../../../../functions/domain/timeline.js';
 import {
   ACTIVE_STATUSES,
   type Environment,
@@ -52,15 +52,14 @@ export class InMemoryRegistry
   implements Pick<EnvironmentsDeps['registry'], keyof EnvironmentsDeps['registry']>
 {
   readonly items = new Map<string, Environment>();
-  /** Each environment's timeline, derived from its writes as the real registry derives it. */
+  /** Each environment's timeline, derived from its writes as the registry's change stream derives it. */
   readonly timelines = new Map<string, TimelineEvent[]>();
   constructor(private readonly clock: { now(): Date }) {
     super();
   }
 
   private record(before: Environment | undefined, after: Environment): void {
-    const at = this.clock.now().toISOString();
-    const events = eventsOfChange(before, after).map((event) => ({ ...event, at }) as TimelineEvent);
+    const events = timelineOfChange(before, after).map((entry) => entry.event);
     this.timelines.set(after.id, [...(this.timelines.get(after.id) ?? []), ...events]);
   }
 
