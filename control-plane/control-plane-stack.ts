@@ -66,16 +66,7 @@ export class ControlPlaneStack extends Stack {
     });
     this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
     this.expiry.allowCancelWarnings(this.provisioner.functions.startTeardown);
-    // The sweeper recreates lost schedules and deletes stacks that have no live record.
-    this.expiry.allowManageSchedules(this.expiry.sweeper, ['GetSchedule', 'CreateSchedule']);
-    this.expiry.sweeper
-      .usePassRole('CFN_ROLE_ARN', this.cloudFormationRole.role, 'cloudformation.amazonaws.com')
-      .allow(['cloudformation:ListStacks'], ['*'], 'ListStacks does not support resource-level permissions.')
-      .allow(
-        ['cloudformation:DeleteStack'],
-        [HouseFunction.environmentStacksArn(this)],
-        "Only the environments' stacks (dsenv-env-*); the wildcard is the environment id and stack uuid.",
-      );
+    this.expiry.grantSweeperRepairs(this.cloudFormationRole.role);
 
     this.api = new EnvironmentsApi(this, 'Api', {
       registry: this.registry,

@@ -12,6 +12,7 @@ import {
   DescribeTaskDefinitionCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import { ENVIRONMENT_STACK_PREFIX, stackNameFor } from '../functions/domain/naming.js';
 import { readLocalImageCommands } from '../functions/shared/local-images.js';
 import { freePort } from './emulator-process.js';
 import type { LoadBalancerStandIn, LoadBalancerTarget } from './load-balancer-stand-in.js';
@@ -87,7 +88,6 @@ export interface FargateTaskStandIn {
   stop(): Promise<void>;
 }
 
-const STACK_PREFIX = 'dsenv-';
 const UP_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
 
 interface StackFacts {
@@ -145,7 +145,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     let nextToken: string | undefined;
     do {
       const page = await options.cloudFormation.send(new ListStacksCommand({ NextToken: nextToken }));
-      stacks.push(...(page.StackSummaries ?? []).filter((s) => s.StackName?.startsWith(STACK_PREFIX)));
+      stacks.push(...(page.StackSummaries ?? []).filter((s) => s.StackName?.startsWith(ENVIRONMENT_STACK_PREFIX)));
       nextToken = page.NextToken;
     } while (nextToken);
     return stacks;
@@ -157,7 +157,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     const output = (key: string) => stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
     const publicUri = output('PublicURI');
     const [clusterName, serviceName] = [output('ClusterName'), output('ServiceName')];
-    if (!stack || !environmentId || !publicUri || stack.StackName !== `${STACK_PREFIX}${environmentId}`) return null;
+    if (!stack || !environmentId || !publicUri || stack.StackName !== stackNameFor(environmentId)) return null;
     return { environmentId, publicUri, ...(clusterName && serviceName ? { clusterName, serviceName } : {}) };
   }
 
@@ -205,7 +205,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   async function stackOf(environmentId: string): Promise<Stack | undefined> {
     try {
       const out = await options.cloudFormation.send(
-        new DescribeStacksCommand({ StackName: `${STACK_PREFIX}${environmentId}` }),
+        new DescribeStacksCommand({ StackName: stackNameFor(environmentId) }),
       );
       return out.Stacks?.[0];
     } catch (error) {
@@ -323,7 +323,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
   let again = false;
   function reconcile(environmentId?: string): Promise<void> {
     if (environmentId !== undefined) return reconcileEnvironment(environmentId);
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return running;
     }

@@ -59,6 +59,35 @@ function isStateMachine(arn: string): boolean {
   return /^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:/.test(arn);
 }
 
+/** A schedule of the group, or undefined when it was deleted meanwhile. */
+async function readSchedule(
+  options: SchedulerStandInOptions,
+  name: string,
+): Promise<GetScheduleCommandOutput | undefined> {
+  try {
+    return await options.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: options.groupName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** An enabled one-time schedule whose time has come (and is not past its end date). */
+function isDue(schedule: GetScheduleCommandOutput, now: Date): boolean {
+  const at = atExpressionTime(schedule.ScheduleExpression ?? '', schedule.ScheduleExpressionTimezone ?? 'UTC');
+  if (!at || at.getTime() > now.getTime() || schedule.State === 'DISABLED') return false;
+  return !(schedule.EndDate && schedule.EndDate.getTime() < at.getTime());
+}
+
+/** ActionAfterCompletion DELETE: the fired schedule goes (already gone is fine). */
+async function deleteSchedule(options: SchedulerStandInOptions, name: string): Promise<void> {
+  try {
+    await options.scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: options.groupName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+}
+
 export function startSchedulerStandIn(options: SchedulerStandInOptions): SchedulerStandIn {
   const now = options.now ?? (() => new Date());
   const fired = new Set<string>();
@@ -95,29 +124,12 @@ export function startSchedulerStandIn(options: SchedulerStandInOptions): Schedul
       for (const summary of page.Schedules ?? []) {
         const key = `${options.groupName}/${summary.Name}`;
         if (!summary.Name || fired.has(key)) continue;
-        let schedule: GetScheduleCommandOutput;
-        try {
-          schedule = await options.scheduler.send(
-            new GetScheduleCommand({ Name: summary.Name, GroupName: options.groupName }),
-          );
-        } catch (error) {
-          if (error instanceof ResourceNotFoundException) continue; // deleted meanwhile
-          throw error;
-        }
-        const at = atExpressionTime(schedule.ScheduleExpression ?? '', schedule.ScheduleExpressionTimezone ?? 'UTC');
-        if (!at || at.getTime() > now().getTime() || schedule.State === 'DISABLED') continue;
-        if (schedule.EndDate && schedule.EndDate.getTime() < at.getTime()) continue;
-        if (!(await fire(schedule))) continue;
+        const schedule = await readSchedule(options, summary.Name);
+        if (!schedule || !isDue(schedule, now()) || !(await fire(schedule))) continue;
         fired.add(key);
         due.push(summary.Name);
         if (schedule.ActionAfterCompletion === 'DELETE') {
-          try {
-            await options.scheduler.send(
-              new DeleteScheduleCommand({ Name: summary.Name, GroupName: options.groupName }),
-            );
-          } catch (error) {
-            if (!(error instanceof ResourceNotFoundException)) throw error;
-          }
+          await deleteSchedule(options, summary.Name);
           fired.delete(key); // gone: a new schedule of the same name may be created later
         }
       }

@@ -8,6 +8,7 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { type ProductParameterRules, REGISTRATION_RESOURCE_TYPE } from '../control-plane/constructs/catalog.js';
+import { ENVIRONMENT_ID_PREFIX } from '../functions/domain/naming.js';
 import { closeServer } from './loopback.js';
 import {
   type CatalogDescription,
@@ -286,7 +287,7 @@ async function update(
 async function terminate(catalog: Catalog, product: LocalProvisionedProduct, record: LocalRecord): Promise<void> {
   record.status = 'IN_PROGRESS';
   if (product.stackId !== undefined) {
-    if (product.physicalResourceId?.startsWith('env-')) {
+    if (product.physicalResourceId?.startsWith(ENVIRONMENT_ID_PREFIX)) {
       const answer = await customResourceEvent(catalog, product, 'Delete', {});
       if (answer.Status !== 'SUCCESS') {
         product.status = 'ERROR';

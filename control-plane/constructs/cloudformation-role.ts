@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX, PROJECT_PREFIX } from '../../functions/domain/naming.js';
 import type { BlueprintStore } from './blueprint-store.js';
 import { acknowledgeWildcardResources } from './nag-acknowledgements.js';
 
@@ -120,6 +121,145 @@ const ELB_ACTIONS = [
   'elasticloadbalancing:DescribeTags',
 ];
 
+/** The ARN patterns the blueprint's permissions are limited to. */
+interface BlueprintArns {
+  readonly roleArns: string[];
+  readonly serviceLinkedRoles: string;
+  readonly blueprintLogGroups: string;
+  readonly allLogGroups: string;
+  readonly nestedStacks: string;
+}
+
+function blueprintArns(stack: Stack, stackNamePrefix: string, logGroupPrefix: string): BlueprintArns {
+  const logGroupArn = (name: string) =>
+    stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  return {
+    roleArns: [
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${stackNamePrefix}*` }),
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${PROJECT_PREFIX}/*` }),
+    ],
+    serviceLinkedRoles: stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: 'aws-service-role/*',
+    }),
+    blueprintLogGroups: logGroupArn(`${logGroupPrefix}*`),
+    allLogGroups: logGroupArn('*'),
+    nestedStacks: stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${stackNamePrefix}*/*`,
+    }),
+  };
+}
+
+/** The blueprint's log groups: created, retained, tagged and deleted under the prefix; described anywhere. */
+function logStatements(arns: BlueprintArns): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'Logs',
+      actions: [
+        'logs:CreateLogGroup',
+        'logs:DeleteLogGroup',
+        'logs:PutRetentionPolicy',
+        'logs:DeleteRetentionPolicy',
+        'logs:TagResource',
+        'logs:UntagResource',
+        'logs:TagLogGroup',
+        'logs:ListTagsForResource',
+      ],
+      resources: [arns.blueprintLogGroups],
+    }),
+    new PolicyStatement({
+      sid: 'LogsDescribe',
+      actions: ['logs:DescribeLogGroups'],
+      resources: [arns.allLogGroups],
+    }),
+  ];
+}
+
+/** The blueprint's task roles (under the prefixes), their one managed policy, and the service-linked roles. */
+function roleStatements(stack: Stack, arns: BlueprintArns): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'BlueprintRoles',
+      actions: [
+        'iam:CreateRole',
+        'iam:DeleteRole',
+        'iam:GetRole',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:PutRolePolicy',
+        'iam:GetRolePolicy',
+        'iam:DeleteRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+      ],
+      resources: arns.roleArns,
+    }),
+    new PolicyStatement({
+      sid: 'BlueprintRolesManagedPolicy',
+      actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      resources: arns.roleArns,
+      conditions: {
+        ArnEquals: {
+          'iam:PolicyARN': `arn:${stack.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
+        },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'PassBlueprintRolesToTasks',
+      actions: ['iam:PassRole'],
+      resources: arns.roleArns,
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+    new PolicyStatement({
+      sid: 'ServiceLinkedRoles',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [arns.serviceLinkedRoles],
+      conditions: {
+        StringEquals: {
+          'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'],
+        },
+      },
+    }),
+  ];
+}
+
+/** Everything the blueprint creates, in this region, and nothing else. */
+function blueprintPolicy(stack: Stack, arns: BlueprintArns): PolicyDocument {
+  const inRegion = { StringEquals: { 'aws:RequestedRegion': stack.region } };
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({ sid: 'Network', actions: EC2_ACTIONS, resources: ['*'], conditions: inRegion }),
+      new PolicyStatement({ sid: 'Cluster', actions: ECS_ACTIONS, resources: ['*'], conditions: inRegion }),
+      new PolicyStatement({ sid: 'LoadBalancer', actions: ELB_ACTIONS, resources: ['*'], conditions: inRegion }),
+      ...logStatements(arns),
+      ...roleStatements(stack, arns),
+      new PolicyStatement({
+        sid: 'NestedStacks',
+        actions: [
+          'cloudformation:CreateStack',
+          'cloudformation:UpdateStack',
+          'cloudformation:DeleteStack',
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:GetTemplate',
+          'cloudformation:TagResource',
+        ],
+        resources: [arns.nestedStacks],
+      }),
+    ],
+  });
+}
+
 /**
  * The role CloudFormation assumes to create and delete environments (`RoleARN` of CreateStack /
  * DeleteStack). It alone holds the blueprint's permissions; the control plane's functions may only
@@ -131,124 +271,22 @@ export class CloudFormationRole extends Construct {
   constructor(scope: Construct, id: string, props: CloudFormationRoleProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const stackNamePrefix = props.stackNamePrefix ?? 'dsenv-env-';
-    const logGroupPrefix = props.logGroupPrefix ?? '/dsenv/';
-    const inRegion = { StringEquals: { 'aws:RequestedRegion': stack.region } };
-    const roleArns = [
-      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${stackNamePrefix}*` }),
-      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'dsenv/*' }),
-    ];
-    const serviceLinkedRoles = stack.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'role',
-      resourceName: 'aws-service-role/*',
-    });
-    const logGroupArn = (name: string) =>
-      stack.formatArn({
-        service: 'logs',
-        resource: 'log-group',
-        resourceName: name,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    const blueprintLogGroups = logGroupArn(`${logGroupPrefix}*`);
-    const allLogGroups = logGroupArn('*');
-    const nestedStacks = stack.formatArn({
-      service: 'cloudformation',
-      resource: 'stack',
-      resourceName: `${stackNamePrefix}*/*`,
-    });
-
-    const blueprint = new PolicyDocument({
-      statements: [
-        new PolicyStatement({ sid: 'Network', actions: EC2_ACTIONS, resources: ['*'], conditions: inRegion }),
-        new PolicyStatement({ sid: 'Cluster', actions: ECS_ACTIONS, resources: ['*'], conditions: inRegion }),
-        new PolicyStatement({ sid: 'LoadBalancer', actions: ELB_ACTIONS, resources: ['*'], conditions: inRegion }),
-        new PolicyStatement({
-          sid: 'Logs',
-          actions: [
-            'logs:CreateLogGroup',
-            'logs:DeleteLogGroup',
-            'logs:PutRetentionPolicy',
-            'logs:DeleteRetentionPolicy',
-            'logs:TagResource',
-            'logs:UntagResource',
-            'logs:TagLogGroup',
-            'logs:ListTagsForResource',
-          ],
-          resources: [blueprintLogGroups],
-        }),
-        new PolicyStatement({
-          sid: 'LogsDescribe',
-          actions: ['logs:DescribeLogGroups'],
-          resources: [allLogGroups],
-        }),
-        new PolicyStatement({
-          sid: 'BlueprintRoles',
-          actions: [
-            'iam:CreateRole',
-            'iam:DeleteRole',
-            'iam:GetRole',
-            'iam:TagRole',
-            'iam:UntagRole',
-            'iam:UpdateAssumeRolePolicy',
-            'iam:PutRolePolicy',
-            'iam:GetRolePolicy',
-            'iam:DeleteRolePolicy',
-            'iam:ListRolePolicies',
-            'iam:ListAttachedRolePolicies',
-          ],
-          resources: roleArns,
-        }),
-        new PolicyStatement({
-          sid: 'BlueprintRolesManagedPolicy',
-          actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-          resources: roleArns,
-          conditions: {
-            ArnEquals: {
-              'iam:PolicyARN': `arn:${stack.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
-            },
-          },
-        }),
-        new PolicyStatement({
-          sid: 'PassBlueprintRolesToTasks',
-          actions: ['iam:PassRole'],
-          resources: roleArns,
-          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-        }),
-        new PolicyStatement({
-          sid: 'ServiceLinkedRoles',
-          actions: ['iam:CreateServiceLinkedRole'],
-          resources: [serviceLinkedRoles],
-          conditions: {
-            StringEquals: {
-              'iam:AWSServiceName': ['ecs.amazonaws.com', 'elasticloadbalancing.amazonaws.com'],
-            },
-          },
-        }),
-        new PolicyStatement({
-          sid: 'NestedStacks',
-          actions: [
-            'cloudformation:CreateStack',
-            'cloudformation:UpdateStack',
-            'cloudformation:DeleteStack',
-            'cloudformation:DescribeStacks',
-            'cloudformation:DescribeStackEvents',
-            'cloudformation:GetTemplate',
-            'cloudformation:TagResource',
-          ],
-          resources: [nestedStacks],
-        }),
-      ],
-    });
-
+    const arns = blueprintArns(
+      stack,
+      props.stackNamePrefix ?? ENVIRONMENT_STACK_PREFIX,
+      props.logGroupPrefix ?? `/${PROJECT_PREFIX}/`,
+    );
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('cloudformation.amazonaws.com'),
       description: 'Assumed by CloudFormation to create and delete dual-stack environments from the blueprint',
-      inlinePolicies: { Blueprint: blueprint },
+      inlinePolicies: { Blueprint: blueprintPolicy(stack, arns) },
     });
     props.blueprints.grantReadTemplates(this.role);
+    this.acknowledgeWildcards(arns);
+    props.blueprints.acknowledgeTemplateRead(this.role);
+  }
 
+  private acknowledgeWildcards(arns: BlueprintArns): void {
     acknowledgeWildcardResources(
       this.role,
       ['*'],
@@ -257,10 +295,9 @@ export class CloudFormationRole extends Construct {
     );
     acknowledgeWildcardResources(
       this.role,
-      [...roleArns, serviceLinkedRoles, blueprintLogGroups, allLogGroups, nestedStacks],
+      [arns.roleArns, arns.serviceLinkedRoles, arns.blueprintLogGroups, arns.allLogGroups, arns.nestedStacks].flat(),
       "Limited to the environments' name prefixes (stacks, their generated role names, /dsenv/ log groups) and to " +
         'the ECS/ELB service-linked roles (by iam:AWSServiceName); the wildcards are generated suffixes.',
     );
-    props.blueprints.acknowledgeTemplateRead(this.role);
   }
 }

@@ -1,11 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX } from '../../functions/domain/naming.js';
 import { HouseFunction } from './house-function.js';
 import type { Registry } from './registry.js';
 
@@ -99,7 +100,7 @@ export class Expiry extends Construct {
     return Stack.of(this).formatArn({
       service: 'scheduler',
       resource: 'schedule',
-      resourceName: `${this.scheduleGroup.scheduleGroupName}/dsenv-env-*`,
+      resourceName: `${this.scheduleGroup.scheduleGroupName}/${ENVIRONMENT_STACK_PREFIX}*`,
     });
   }
 
@@ -135,6 +136,22 @@ export class Expiry extends Construct {
   /** Lets `fn` cancel the warning schedules (EXPIRY_WARNING_MINUTES names them). */
   allowCancelWarnings(fn: HouseFunction): void {
     fn.withEnv('EXPIRY_WARNING_MINUTES', this.warningMinutes.join(','));
+  }
+
+  /**
+   * What the sweeper's repairs need: it recreates lost schedules, and deletes the stacks that have no live record
+   * with CloudFormation's role (`cloudFormationRole`, passed as CFN_ROLE_ARN).
+   */
+  grantSweeperRepairs(cloudFormationRole: IRole): void {
+    this.allowManageSchedules(this.sweeper, ['GetSchedule', 'CreateSchedule']);
+    this.sweeper
+      .usePassRole('CFN_ROLE_ARN', cloudFormationRole, 'cloudformation.amazonaws.com')
+      .allow(['cloudformation:ListStacks'], ['*'], 'ListStacks does not support resource-level permissions.')
+      .allow(
+        ['cloudformation:DeleteStack'],
+        [HouseFunction.environmentStacksArn(this)],
+        "Only the environments' stacks (dsenv-env-*); the wildcard is the environment id and stack uuid.",
+      );
   }
 
   /** Lets `fn` delete expiry schedules (SCHEDULE_GROUP). */

@@ -15,6 +15,7 @@ import {
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ENVIRONMENT_STACK_PREFIX } from '../../functions/domain/naming.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/telemetry.js';
 import { REPO_ROOT } from '../config.js';
 import { BUNDLE_FILE, bundleFunctionSync } from '../lambda-bundle.js';
@@ -268,6 +269,10 @@ export class HouseFunction extends LambdaFunction {
   /** ARN pattern of the environments' stacks (`dsenv-<id>`), for CloudFormation permissions. */
   static environmentStacksArn(scope: Construct): string {
     const stack = Stack.of(scope);
-    return stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'dsenv-env-*/*' });
+    return stack.formatArn({
+      service: 'cloudformation',
+      resource: 'stack',
+      resourceName: `${ENVIRONMENT_STACK_PREFIX}*/*`,
+    });
   }
 }

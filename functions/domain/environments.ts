@@ -5,8 +5,6 @@ import type { CreateEnvironmentBody } from '../schemas/api.js';
 import type { Environment, EnvironmentCost, EnvironmentStatus, EnvironmentView } from '../schemas/environment.js';
 import type { ServiceSpec } from '../schemas/service.js';
 import type { TimelineEvent } from '../schemas/timeline.js';
-import type { ApiConfig } from '../shared/api-config.js';
-import type { Clock } from '../shared/clock.js';
 import { ConflictError, CostLimitExceededError, InputValidationError, NotFoundError } from '../shared/errors.js';
 import { environmentCost, relifeCost, sizedInventory } from './cost.js';
 import { startWorkflow } from './executions.js';
@@ -19,6 +17,7 @@ import {
 } from './expiry-timer.js';
 import { cancelWarnings, scheduleWarnings, type WarningDeps } from './expiry-warnings.js';
 import { newEnvironmentId, stackNameFor } from './ids.js';
+import type { Clock, EnvironmentsConfig } from './ports.js';
 import { assertCanCreate } from './quotas.js';
 import type { Registry } from './registry.js';
 import { assertProbeImageRunsLocally, assertServiceAllowed } from './service-rules.js';
@@ -33,7 +32,7 @@ export interface EnvironmentsDeps {
   scheduler: Pick<SchedulerClient, 'send'>;
   ec2: Pick<EC2Client, 'send'>;
   clock: Clock;
-  config: Omit<ApiConfig, 'tableName' | 'idempotencyTableName'>;
+  config: EnvironmentsConfig;
   logger: {
     info(message: string, ...extra: unknown[]): void;
     warn(message: string, ...extra: unknown[]): void;

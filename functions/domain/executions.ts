@@ -1,6 +1,7 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
+import { executionName } from './naming.js';
+import type { Clock } from './ports.js';
 import { translateAwsError } from './registry.js';
 
 export interface ExecutionDeps {
@@ -9,10 +10,7 @@ export interface ExecutionDeps {
   clock: Clock;
 }
 
-/** Execution name: `<id>-<action>-<epoch ms>` (unique per attempt, readable in the console). */
-export function executionName(input: WorkflowInput, now: Date): string {
-  return `${input.environmentId}-${input.action}-${now.getTime()}`;
-}
+export { executionName };
 
 /** Starts the lifecycle state machine for one environment and returns the execution ARN. */
 export async function startWorkflow(deps: ExecutionDeps, input: WorkflowInput): Promise<string> {

@@ -7,6 +7,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import type { WorkflowInput } from '../schemas/workflow.js';
+import { expiryScheduleName } from './naming.js';
 import { translateAwsError } from './registry.js';
 
 export interface ExpiryTimerDeps {
@@ -22,9 +23,7 @@ export interface ExpiryTimerDeps {
 /** Where an environment's schedule is: all that reading or deleting it needs (no target, no role). */
 export type ScheduleAddress = Pick<ExpiryTimerDeps, 'scheduler' | 'scheduleGroup'>;
 
-export function expiryScheduleName(environmentId: string): string {
-  return `dsenv-${environmentId}-expiry`;
-}
+export { expiryScheduleName };
 
 /** `at(yyyy-mm-ddThh:mm:ss)` in UTC; the scheduler has whole-second resolution, so round up. */
 export function atExpression(expiresAt: string): string {

@@ -4,6 +4,7 @@ import type { CreateStackResult } from '../schemas/workflow.js';
 import { ConflictError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { createRequestToken } from './ids.js';
+import { TAG_ENVIRONMENT_ID, TAG_EXPIRES_AT, TAG_OWNER } from './naming.js';
 import { serviceParameters } from './service-parameters.js';
 import { resumeIfSettled, type StackWaitDeps, storeWait } from './stack-wait.js';
 import { describeStack } from './stacks.js';
@@ -21,11 +22,8 @@ export interface ProvisioningDeps extends StackWaitDeps {
   config: ProvisioningConfig;
 }
 
-export const TAG_ENVIRONMENT_ID = 'dsenv:environment-id';
-export const TAG_OWNER = 'dsenv:owner';
-export const TAG_EXPIRES_AT = 'dsenv:expires-at';
-
 export { createRequestToken } from './ids.js';
+export { TAG_ENVIRONMENT_ID, TAG_EXPIRES_AT, TAG_OWNER } from './naming.js';
 export { checkStack, environmentOutputs } from './stack-progress.js';
 
 function isAlreadyExists(error: unknown): boolean {

@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ACTIVE_STATUSES, Environment, type EnvironmentStatus } from '../schemas/environment.js';
 import { TimelineEvent } from '../schemas/timeline.js';
-import type { Clock } from '../shared/clock.js';
+import { retryableFailure } from '../shared/aws-errors.js';
 import { BadRequestError, ConflictError, ThrottledError, TransientError } from '../shared/errors.js';
+import type { Clock } from './ports.js';
 import type { TimelineEntry } from './timeline.js';
 
 export interface RegistryDeps {
@@ -39,20 +40,12 @@ export function isEnvironmentItem(item: Record<string, unknown>): boolean {
   return typeof item.id === 'string' && !item.id.includes('#');
 }
 
-const THROTTLING_ERRORS = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-
 /** Turns SDK failures into the control plane's retryable errors; conditional-check failures are handled by callers. */
 export function translateAwsError(error: unknown, operation: string): never {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  const fault = (error as { $fault?: string } | undefined)?.$fault;
-  if (THROTTLING_ERRORS.has(name)) throw new ThrottledError(`${operation} was throttled`, { cause: error });
-  if (fault === 'server' || name === 'TimeoutError' || name === 'InternalServerError') {
-    throw new TransientError(`${operation} failed: ${name}`, { cause: error });
+  const failure = retryableFailure(error);
+  if (failure === 'throttled') throw new ThrottledError(`${operation} was throttled`, { cause: error });
+  if (failure === 'unavailable') {
+    throw new TransientError(`${operation} failed: ${(error as { name?: string }).name}`, { cause: error });
   }
   throw error;
 }

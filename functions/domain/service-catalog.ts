@@ -9,6 +9,7 @@ import { ENVIRONMENT_NAME_PATTERN, type Environment, type EnvironmentView } from
 import { ServiceSpec } from '../schemas/service.js';
 import { ConflictError, ControlPlaneError, ForbiddenError, InputValidationError } from '../shared/errors.js';
 import { deleteEnvironment, type EnvironmentsDeps, extendEnvironment, registerEnvironment } from './environments.js';
+import { ENVIRONMENT_ID_PATTERN, environmentIdFrom } from './naming.js';
 import { translateAwsError } from './registry.js';
 import { serviceFromParameters } from './service-parameters.js';
 import { assertServiceAllowed } from './service-rules.js';
@@ -43,17 +44,13 @@ export interface CatalogLaunch {
   provisionedProductId: string;
 }
 
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
 /**
  * The environment id of a registration: derived from the product stack and the resource, so that a Create event
  * delivered twice registers one environment, not two.
  */
 export function catalogEnvironmentId(stackId: string, logicalResourceId: string): string {
   const digest = createHash('sha256').update(`${stackId}\0${logicalResourceId}`).digest();
-  let suffix = '';
-  for (let i = 0; i < 12; i += 1) suffix += ID_ALPHABET[(digest[i] ?? 0) % ID_ALPHABET.length];
-  return `env-${suffix}`;
+  return environmentIdFrom((i) => digest[i] ?? 0);
 }
 
 /** `arn:aws:servicecatalog:<region>:<account>:stack/<product>/pp-xxxx` → `pp-xxxx`. */
@@ -156,7 +153,7 @@ async function registeredEnvironment(
   stackId: string,
   environmentId: string,
 ): Promise<Environment | undefined> {
-  if (!/^env-[a-z0-9]{12}$/.test(environmentId)) return undefined;
+  if (!ENVIRONMENT_ID_PATTERN.test(environmentId)) return undefined;
   const environment = await deps.registry.get(environmentId);
   if (environment === undefined) return undefined;
   const launch = await catalogLaunchOf(deps.cfn, stackId);

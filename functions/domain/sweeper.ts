@@ -8,7 +8,8 @@ import {
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ACTIVE_STATUSES, type Environment, FINAL_STATUSES } from '../schemas/environment.js';
 import type { WorkflowInput } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
+import { environmentIdOfStackName } from './naming.js';
+import type { Clock } from './ports.js';
 import type { Registry } from './registry.js';
 import {
   type CatalogProductsPort,
@@ -88,9 +89,6 @@ const LIVE_STACK_STATUSES: StackStatus[] = [
   'IMPORT_ROLLBACK_FAILED',
   'IMPORT_ROLLBACK_COMPLETE',
 ];
-
-/** Parent stacks made by the control plane: `dsenv-<environment id>`. */
-const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
 
 type ExecutionState = 'RUNNING' | 'ENDED' | 'LOST';
 
@@ -278,9 +276,9 @@ async function listEnvironmentStacks(cfn: CloudFormationPort): Promise<Environme
       new ListStacksCommand({ StackStatusFilter: LIVE_STACK_STATUSES, NextToken: nextToken }),
     );
     for (const stack of output.StackSummaries ?? []) {
-      const match = ENVIRONMENT_STACK.exec(stack.StackName ?? '');
+      const environmentId = environmentIdOfStackName(stack.StackName ?? '');
       // Nested stacks (ParentId set) go with their parent.
-      if (match?.[1] !== undefined && stack.ParentId === undefined) found.push({ stack, environmentId: match[1] });
+      if (environmentId !== undefined && stack.ParentId === undefined) found.push({ stack, environmentId });
     }
     nextToken = output.NextToken;
   } while (nextToken !== undefined);

@@ -7,10 +7,10 @@ import {
   type TeardownReceipt,
 } from '../schemas/environment.js';
 import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
 import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { deleteRequestToken } from './ids.js';
+import type { Clock } from './ports.js';
 import { TAG_ENVIRONMENT_ID } from './provisioning.js';
 import { resumeIfSettled, type TaskCallbackPort } from './stack-wait.js';
 import { type CloudFormationPort, describeStack } from './stacks.js';

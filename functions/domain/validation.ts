@@ -1,8 +1,8 @@
 import type { Environment, Validation } from '../schemas/environment.js';
 import type { ValidateResult } from '../schemas/workflow.js';
-import type { Clock } from '../shared/clock.js';
 import { type CheckDeps, type CheckSettings, runChecks } from './checks/index.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import type { Clock } from './ports.js';
 
 export interface ValidationDeps extends CheckDeps {
   registry: EnvironmentStore;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ENVIRONMENT_ID_PATTERN } from '../domain/naming.js';
 import { ENVIRONMENT_NAME_PATTERN } from './environment.js';
 import { IMAGE_REFERENCE_PATTERN, ServiceSpec } from './service.js';
 
@@ -40,7 +41,7 @@ export const PageQuery = z.strictObject({
 });
 
 /** Path parameter {id}. */
-export const EnvironmentId = z.string().check(z.regex(/^env-[a-z0-9]{12}$/, 'unknown environment id'));
+export const EnvironmentId = z.string().check(z.regex(ENVIRONMENT_ID_PATTERN, 'unknown environment id'));
 
 /** Idempotency-Key header: printable, bounded. */
 export const IdempotencyKey = z

@@ -1,36 +1,13 @@
 import { Inventory } from '../domain/cost.js';
+import type { EnvironmentsConfig } from '../domain/ports.js';
 import type { ServiceRules } from '../domain/service-rules.js';
 import { getMinutesListFromEnv, getNumberFromEnv, getOptionalStringFromEnv, getStringFromEnv } from './env.js';
 import { readLocalImageCommands } from './local-images.js';
 
-/** Everything an API route may read from its environment. */
-export interface ApiConfig {
+/** Everything an API route may read from its environment: what the lifecycle needs, and its tables. */
+export interface ApiConfig extends EnvironmentsConfig {
   readonly tableName: string;
   readonly idempotencyTableName: string;
-  readonly stateMachineArn: string;
-  readonly schedulerRoleArn: string;
-  readonly scheduleGroup: string;
-  readonly blueprintName: string;
-  readonly blueprintVersion: string;
-  readonly defaultImageUri: string;
-  readonly defaultTtlMinutes: number;
-  readonly minTtlMinutes: number;
-  readonly maxTtlMinutes: number;
-  readonly maxLifetimeMinutes: number;
-  readonly maxActivePerOwner: number;
-  /** How many VPCs (and egress-only internet gateways) the region allows the account: active environments plus
-   *  the VPCs/gateways that are not environments' must stay within it. */
-  readonly regionCapacity: number;
-  /** Where a service's image and secrets may come from (and, in local mode, which images can run). */
-  readonly serviceRules: ServiceRules;
-  /** What an environment of the deployed blueprint runs that is billed by the hour (COST_INVENTORY, JSON). */
-  readonly costInventory: Inventory;
-  /** Largest estimated cost of one environment over its lifetime, in USD (MAX_ESTIMATED_COST_USD). */
-  readonly maxEstimatedCostUsd: number;
-  /** Minutes before expiry at which `Expiring Soon` is announced (EXPIRY_WARNING_MINUTES, e.g. `30,5`). */
-  readonly expiryWarningMinutes: readonly number[];
-  /** The function the warning schedules invoke (WARNING_FUNCTION_ARN). */
-  readonly warningFunctionArn: string;
 }
 
 type TtlBounds = Pick<ApiConfig, 'defaultTtlMinutes' | 'minTtlMinutes' | 'maxTtlMinutes'>;

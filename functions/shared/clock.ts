@@ -1,5 +1,6 @@
+import type { Clock } from '../domain/ports.js';
+
+export type { Clock };
+
 /** The clock every domain module receives, so tests can fix time. */
-export interface Clock {
-  now(): Date;
-}
 export const systemClock: Clock = { now: () => new Date() };

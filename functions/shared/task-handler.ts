@@ -4,43 +4,15 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { retryableFailure } from './aws-errors.js';
 import { correlate, taskCorrelation } from './correlation.js';
 import { getOptionalStringFromEnv } from './env.js';
 import { ControlPlaneError, InputValidationError, RETRYABLE_ERROR_NAMES, TransientError } from './errors.js';
 import { logger, metrics, tracer } from './powertools.js';
 
-/** Error names the AWS SDK uses for throttling, across services. */
-const THROTTLING_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-]);
-/** Error names and socket codes that mean "the dependency did not answer in time or at all". */
-const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ServiceUnavailable']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
-
-interface SdkLikeError {
-  name?: string;
-  code?: string;
-  $fault?: string;
-  $retryable?: { throttling?: boolean };
-  $metadata?: { httpStatusCode?: number };
-}
-
 /** True for SDK throttling, 5xx answers, timeouts and dropped connections: worth a Step Functions Retry. */
 export function isTransientFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || error instanceof ControlPlaneError) return false;
-  const e = error as SdkLikeError;
-  if (e.$retryable?.throttling) return true;
-  if (e.name && (THROTTLING_NAMES.has(e.name) || UNAVAILABLE_NAMES.has(e.name))) return true;
-  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  return e.code !== undefined && NETWORK_CODES.has(e.code);
+  return retryableFailure(error) !== undefined;
 }
 
 /**

@@ -9,11 +9,12 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { stackNameFor, TAG_ENVIRONMENT_ID } from '../../functions/domain/naming.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BLUEPRINT_DIR = path.resolve(here, '../../blueprints/dual-stack-fargate');
 export const BLUEPRINT_FILES = ['parent.yaml', 'network.yaml', 'cluster.yaml', 'service.yaml'] as const;
-export const ENVIRONMENT_TAG = 'dsenv:environment-id';
+export const ENVIRONMENT_TAG = TAG_ENVIRONMENT_ID;
 
 /** SDK client settings for the emulator at `endpoint`. */
 export function clientConfig(endpoint: string) {
@@ -101,7 +102,7 @@ export async function deployBlueprint(
 ): Promise<DeployedBlueprint> {
   const bucket = options.bucket ?? 'dsenv-blueprints';
   const prefix = options.prefix ?? 'dual-stack-fargate/local';
-  const stackName = options.stackName ?? `dsenv-${environmentId}`;
+  const stackName = options.stackName ?? stackNameFor(environmentId);
   const baseUrl = templateBaseUrl(endpoint, bucket, prefix);
   await uploadBlueprint(endpoint, bucket, prefix);
   const cfn = new CloudFormationClient(clientConfig(endpoint));

@@ -4,6 +4,7 @@ import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/cl
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
+import { environmentIdOfStackName, TAG_ENVIRONMENT_ID } from '../../functions/domain/naming.js';
 import { isEnvironmentItem } from '../../functions/domain/registry.js';
 import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 
@@ -32,7 +33,6 @@ const LIVE_STACK_STATUSES: StackStatus[] = [
   'UPDATE_COMPLETE',
   'UPDATE_ROLLBACK_COMPLETE',
 ];
-const ENVIRONMENT_STACK = /^dsenv-(env-[a-z0-9]{12})$/;
 /** Expiry (`dsenv-<id>-expiry`) and warning (`dsenv-<id>-warn-<lead>m`) schedules. */
 const ENVIRONMENT_SCHEDULE = /^dsenv-(env-[a-z0-9]{12})-/;
 
@@ -102,7 +102,7 @@ export async function invariantViolations(emulatorUrl: string, options: Invarian
         new ListStacksCommand({ StackStatusFilter: LIVE_STACK_STATUSES, NextToken: nextToken }),
       );
       for (const stack of page.StackSummaries ?? []) {
-        const id = ENVIRONMENT_STACK.exec(stack.StackName ?? '')?.[1];
+        const id = environmentIdOfStackName(stack.StackName ?? '');
         if (id === undefined || stack.ParentId !== undefined) continue;
         const record = byId.get(id);
         if (record === undefined) violations.push(`stack ${stack.StackName} (${stack.StackStatus}) has no record`);
@@ -115,7 +115,7 @@ export async function invariantViolations(emulatorUrl: string, options: Invarian
 
     for (const r of records.filter((x) => x.status === 'DELETED')) {
       const { ResourceTagMappingList } = await tagging.send(
-        new GetResourcesCommand({ TagFilters: [{ Key: 'dsenv:environment-id', Values: [r.id] }] }),
+        new GetResourcesCommand({ TagFilters: [{ Key: TAG_ENVIRONMENT_ID, Values: [r.id] }] }),
       );
       const arns = (ResourceTagMappingList ?? []).map((m) => m.ResourceARN);
       if (arns.length > 0) violations.push(`DELETED ${r.id} still has tagged resources: ${arns.join(', ')}`);

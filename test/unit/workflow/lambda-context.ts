@@ -1,20 +1,7 @@
-import type { Context } from 'aws-lambda';
+import { lambdaContextFor } from '../../support/index.js';
 
-/** The Lambda context a handler receives (only what Powertools reads). */
-export const lambdaContext = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'dsenv-test-function',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-test-function',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/dsenv-test-function',
-  logStreamName: '2026/11/25/[$LATEST]abc',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} as Context;
+/** The Lambda context a workflow handler receives. */
+export const lambdaContext = lambdaContextFor('dsenv-test-function');
 
 /** Environment of the workflow functions (design.md, "Configuration"). */
 export function setWorkflowEnvironment(): void {

@@ -1,6 +1,7 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
 import { loadBlueprint } from '../../../../blueprints/template-loader.js';
+import { lambdaContextFor } from '../../../support/index.js';
 
 export const ALICE = 'arn:aws:iam::123456789012:user/alice';
 export const BOB = 'arn:aws:iam::123456789012:user/bob';
@@ -70,20 +71,11 @@ export function apiEvent(options: EventOptions): APIGatewayProxyEvent {
   };
 }
 
-export const lambdaContext: Context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'api',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:api',
-  memoryLimitInMB: '256',
+export const lambdaContext = lambdaContextFor('api', {
   awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/api',
+  callbackWaitsForEmptyEventLoop: false,
   logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+});
 
 export interface ParsedResult {
   statusCode: number;

@@ -26,6 +26,7 @@ import {
 } from '../../../../functions/schemas/environment.js';
 import type { TimelineEvent } from '../../../../functions/schemas/timeline.js';
 import { ConflictError } from '../../../../functions/shared/errors.js';
+import { FixedClock } from '../../../support/index.js';
 
 export function awsError(name: string, fault: 'client' | 'server' = 'client'): Error {
   return Object.assign(new Error(name), { name, $fault: fault, $metadata: {} });
@@ -224,15 +225,7 @@ export class FakeEc2 extends FailureInjection {
   }
 }
 
-export class FixedClock {
-  constructor(public current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advanceMinutes(minutes: number): void {
-    this.current = new Date(this.current.getTime() + minutes * 60_000);
-  }
-}
+export { FixedClock };
 
 export const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
