@@ -103,6 +103,93 @@ export function resolveReferences(template: ControlPlaneTemplate): {
   return { values, unknown };
 }
 
+/** The template's tables (keys, indexes, stream, time to live); one that exists is kept. */
+async function createTables(config: ReturnType<typeof emulatorClientConfig>, template: ControlPlaneTemplate) {
+  const dynamo = new DynamoDBClient(config);
+  try {
+    for (const table of tableDefinitions(template)) {
+      const TableName = physicalName(table.logicalId);
+      try {
+        await dynamo.send(
+          new CreateTableCommand({
+            TableName,
+            KeySchema: table.keySchema,
+            AttributeDefinitions: table.attributeDefinitions,
+            BillingMode: 'PAY_PER_REQUEST',
+            ...(table.globalSecondaryIndexes.length > 0
+              ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes }
+              : {}),
+            ...(table.streamViewType
+              ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }
+              : {}),
+          }),
+        );
+        if (table.timeToLiveAttribute) {
+          await dynamo.send(
+            new UpdateTimeToLiveCommand({
+              TableName,
+              TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+            }),
+          );
+        }
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    }
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+/** The blueprint bucket, with the blueprint's templates where BLUEPRINT_BASE_URL says. */
+async function uploadBlueprints(config: ReturnType<typeof emulatorClientConfig>, baseUrlText: string, name: string) {
+  const baseUrl = new URL(baseUrlText);
+  const bucket = baseUrl.hostname.split('.')[0] as string;
+  const prefix = baseUrl.pathname.replace(/^\//, '');
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+    const blueprintDir = path.join(REPO_ROOT, 'blueprints', name);
+    for (const file of BLUEPRINT_FILES) {
+      const body = await readFile(path.join(blueprintDir, file));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
+    }
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** The template's event buses and the expiry schedule group; those that exist are kept. */
+async function createBusesAndScheduleGroup(
+  config: ReturnType<typeof emulatorClientConfig>,
+  template: ControlPlaneTemplate,
+  scheduleGroup: string,
+) {
+  const events = new EventBridgeClient(config);
+  const scheduler = new SchedulerClient(config);
+  try {
+    for (const bus of eventBuses(template)) {
+      try {
+        await events.send(new CreateEventBusCommand({ Name: physicalName(bus) }));
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+      }
+    }
+    try {
+      await scheduler.send(new CreateScheduleGroupCommand({ Name: scheduleGroup }));
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+    }
+  } finally {
+    events.destroy();
+    scheduler.destroy();
+  }
+}
+
 export async function createControlPlaneResources(
   endpoint: string,
   template: ControlPlaneTemplate,
@@ -111,72 +198,12 @@ export async function createControlPlaneResources(
   const { values, unknown } = resolveReferences(template);
   if (unknown.length > 0) throw new Error(`no local value for function environment variable(s): ${unknown.join(', ')}`);
   const { literals } = functionEnvironment(template);
-
-  const dynamo = new DynamoDBClient(config);
-  for (const table of tableDefinitions(template)) {
-    const TableName = physicalName(table.logicalId);
-    try {
-      await dynamo.send(
-        new CreateTableCommand({
-          TableName,
-          KeySchema: table.keySchema,
-          AttributeDefinitions: table.attributeDefinitions,
-          BillingMode: 'PAY_PER_REQUEST',
-          ...(table.globalSecondaryIndexes.length > 0 ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes } : {}),
-          ...(table.streamViewType
-            ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }
-            : {}),
-        }),
-      );
-      if (table.timeToLiveAttribute) {
-        await dynamo.send(
-          new UpdateTimeToLiveCommand({
-            TableName,
-            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
-          }),
-        );
-      }
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-  }
-  dynamo.destroy();
-
-  const baseUrl = new URL(values.BLUEPRINT_BASE_URL as string);
-  const bucket = baseUrl.hostname.split('.')[0] as string;
-  const prefix = baseUrl.pathname.replace(/^\//, '');
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  } catch (error) {
-    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
-  }
-  const blueprintDir = path.join(REPO_ROOT, 'blueprints', literals.BLUEPRINT_NAME ?? 'dual-stack-fargate');
-  for (const file of BLUEPRINT_FILES) {
-    const body = await readFile(path.join(blueprintDir, file));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
-  }
-  s3.destroy();
-
-  const events = new EventBridgeClient(config);
-  for (const bus of eventBuses(template)) {
-    try {
-      await events.send(new CreateEventBusCommand({ Name: physicalName(bus) }));
-    } catch (error) {
-      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
-    }
-  }
-  events.destroy();
-
   const scheduleGroup = literals.SCHEDULE_GROUP;
   if (!scheduleGroup) throw new Error('the template sets no SCHEDULE_GROUP');
-  const scheduler = new SchedulerClient(config);
-  try {
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: scheduleGroup }));
-  } catch (error) {
-    if (!(error instanceof ConflictException)) throw error;
-  }
-  scheduler.destroy();
+
+  await createTables(config, template);
+  await uploadBlueprints(config, values.BLUEPRINT_BASE_URL as string, literals.BLUEPRINT_NAME ?? 'dual-stack-fargate');
+  await createBusesAndScheduleGroup(config, template, scheduleGroup);
 
   return {
     referencedValues: values,

@@ -359,6 +359,8 @@ export class Provisioner extends Construct {
           'cloudformation:DescribeStacks',
           'cloudformation:DescribeStackEvents',
           'cloudformation:TagResource',
+          // A stack created after its environment moved on (deleted meanwhile) is deleted at once.
+          'cloudformation:DeleteStack',
         ],
         [stacksArn],
         STACKS_REASON,

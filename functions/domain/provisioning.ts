@@ -1,4 +1,4 @@
-import { CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateStackCommand, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import type { Environment } from '../schemas/environment.js';
 import type { CreateStackResult } from '../schemas/workflow.js';
 import { ConflictError } from '../shared/errors.js';
@@ -81,9 +81,25 @@ export async function createStack(
     resumed = true;
   }
   if (stackId === undefined) throw new Error(`CloudFormation returned no stack id for ${environment.stackName}`);
-  if (environment.stackId !== stackId) await recordStackId(deps.registry, environment, stackId);
+  try {
+    if (environment.stackId !== stackId) await recordStackId(deps.registry, environment, stackId);
+  } catch (error) {
+    if (error instanceof ConflictError) await deleteIfAbandoned(deps, environmentId, stackId);
+    throw error;
+  }
   if (resumed) await resumeIfSettled(deps, environmentId, wait);
   return { stackId, stackName: environment.stackName };
+}
+
+/**
+ * The environment moved on while CreateStack was on its way (a DELETE or a catalog termination, whose teardown found
+ * no stack yet, possibly already DELETED): the stack just created belongs to nobody, so it is deleted here rather
+ * than left for the sweeper. A teardown still running meets it in its verification and waits for it.
+ */
+async function deleteIfAbandoned(deps: ProvisioningDeps, environmentId: string, stackId: string): Promise<void> {
+  const current = await deps.registry.get(environmentId);
+  if (current?.status === 'CREATING') return;
+  await deps.cfn.send(new DeleteStackCommand({ StackName: stackId, RoleARN: deps.config.cfnRoleArn }));
 }
 
 /** Records the stack id; the stack's event may have stored the outputs meanwhile, so a lost write is redone. */

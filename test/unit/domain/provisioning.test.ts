@@ -3,6 +3,7 @@ import {
   CloudFormationClient,
   CloudFormationServiceException,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   type StackEvent,
@@ -82,6 +83,39 @@ describe('createStack', () => {
     expect(cfnMock.commandCalls(CreateStackCommand)[0]?.args[0].input.ClientRequestToken).toBe(`${ID}-create-1`);
     // The execution sleeps: nothing resumes it here.
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('deletes the stack it created when the environment was torn down meanwhile, and reports the conflict', async () => {
+    // Prepare: the teardown (which found no stack yet) ends DELETED while CreateStack is on its way
+    const { registry, deps } = setup();
+    cfnMock.on(CreateStackCommand).callsFake(() => {
+      const stored = registry.stored(ID);
+      registry.items.set(ID, { ...stored, status: 'DELETED', version: stored.version + 1 });
+      return { StackId: STACK_ID };
+    });
+
+    // Act
+    const created = createStack(deps, { environmentId: ID, taskToken: TOKEN });
+
+    // Assess
+    await expect(created).rejects.toBeInstanceOf(ConflictError);
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteStackCommand, { StackName: STACK_ID, RoleARN: config.cfnRoleArn });
+    expect(registry.stored(ID)).toMatchObject({ status: 'DELETED' });
+    expect(registry.stored(ID).stackId).toBeUndefined();
+  });
+
+  it('leaves its stack alone when the id write loses a race to a still-CREATING writer', async () => {
+    const { registry, deps } = setup();
+    cfnMock.on(CreateStackCommand).callsFake(() => {
+      const stored = registry.stored(ID);
+      registry.items.set(ID, { ...stored, version: stored.version + 1 });
+      return { StackId: STACK_ID };
+    });
+
+    await createStack(deps, { environmentId: ID, taskToken: TOKEN });
+
+    expect(cfnMock.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(registry.stored(ID).stackId).toBe(STACK_ID);
   });
 
   it('uses the same ClientRequestToken when the same environment is created again', async () => {
