@@ -265,8 +265,9 @@ describe('fault injection on local mode', () => {
     const recreated = await scheduler.send(new GetScheduleCommand(schedule));
     expect(recreated.ScheduleExpression).toBe(original.ScheduleExpression);
 
-    // Lost again, and the expiry passes meanwhile (the record says it is due).
-    await scheduler.send(new DeleteScheduleCommand(schedule));
+    // The expiry passes (the record says it is due), and the schedule is lost again. The record is changed first and
+    // a sweep awaited before the schedule goes: a periodic sweep that read the record before the change could
+    // otherwise recreate the schedule for the old expiry once it is deleted.
     const due = await getEnvironment(local.apiUrl, id);
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(local.emulatorUrl)));
     await documents.send(
@@ -279,6 +280,9 @@ describe('fault injection on local mode', () => {
         ExpressionAttributeValues: { ':past': new Date(Date.now() - 1000).toISOString(), ':one': 1, ':ready': 'READY' },
       }),
     );
+    await local.sweep();
+    await local.sweep();
+    await scheduler.send(new DeleteScheduleCommand(schedule));
     expect(due.status).toBe('READY');
 
     const environment = await settle(id, ['DELETED', 'FAILED'], 30_000);
