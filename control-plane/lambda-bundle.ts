@@ -51,6 +51,24 @@ export const literalSchemaTraitKeys: Plugin = {
   },
 };
 
+/** The module every bundle takes the SDK's default credential chain from (credentials from the environment). */
+export const ENV_CREDENTIALS_MODULE = path.join(REPO_ROOT, 'functions', 'shared', 'clients', 'credentials.ts');
+
+/**
+ * In Lambda the credentials are always in the environment (the execution role's, set before the handler loads),
+ * and every house client names them (`functions/shared/clients/credentials.ts`). Each SDK client still imports the
+ * whole default chain (`@aws-sdk/credential-provider-node`: profiles, SSO, web identity, processes, container and
+ * instance metadata, with their nested STS/SSO clients, about 95 kB) for the case it is given none. This plugin
+ * resolves that package to the environment provider, so a client built without credentials (a library's) reads
+ * the environment as well and the unused chain stays out.
+ */
+export const environmentCredentialsOnly: Plugin = {
+  name: 'environment-credentials-only',
+  setup(builder) {
+    builder.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: ENV_CREDENTIALS_MODULE }));
+  },
+};
+
 /**
  * The esbuild options of every function: one ESM file for the function's Node major, minified and tree-shaken,
  * the AWS SDK bundled (the deployed code runs the SDK version it was tested with), a source map written beside
@@ -68,7 +86,7 @@ export const HOUSE_ESBUILD_OPTIONS = {
   sourcesContent: false,
   legalComments: 'none',
   banner: { js: ESM_REQUIRE_BANNER },
-  plugins: [literalSchemaTraitKeys],
+  plugins: [literalSchemaTraitKeys, environmentCredentialsOnly],
   logLevel: 'silent',
 } as const satisfies BuildOptions;
 

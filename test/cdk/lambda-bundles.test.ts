@@ -15,6 +15,7 @@ import { BUNDLE_CEILING_BYTES, bundleFunction, type FunctionBundle } from '../..
 import { handler as sourceGetHandler } from '../../functions/api/get-environment.js';
 import { synthesizeControlPlane } from '../../local/control-plane-template.js';
 import { apiEvent, lambdaContext } from '../unit/api/support/events.js';
+import { handler as sourceCredentialsRoundTrip } from './support/credentials-round-trip.js';
 import { handler as sourceEc2RoundTrip } from './support/ec2-round-trip.js';
 
 /**
@@ -119,6 +120,68 @@ describe('the SDK schemas with literal trait keys', () => {
     expect(bundled).toEqual(source);
     expect(bundled?.[0]?.Tags).toEqual([{ Key: 'dsenv:environment-id', Value: 'env-1' }]);
     expect(bundled?.[0]?.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock).toBe('2600:1f18::/56');
+  });
+});
+
+/** Packages of the SDK's default credential chain, which no bundle needs (credentials come from the environment). */
+const DEFAULT_CHAIN = [
+  '@aws-sdk/credential-provider-node',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+  '@aws-sdk/nested-clients',
+];
+
+describe('credentials from the environment', () => {
+  const signedWith: string[] = [];
+  let server: Server;
+  let endpoint: string;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      signedWith.push(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '(unsigned)');
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":[]}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // A profile the default chain would prefer to the environment's keys, and fail on.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDFROMENVIRONMENT',
+      AWS_PROFILE: 'no-such-profile',
+      AWS_CONFIG_FILE: path.join(root, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(root, 'no-credentials'),
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('no bundle holds the default credential chain', async () => {
+    for (const entry of Object.keys(CLIENTS)) {
+      const packages = bytesByPackage((await build(entry)).metafile);
+      expect(
+        DEFAULT_CHAIN.filter((name) => (packages[name] ?? 0) > 0),
+        entry,
+      ).toEqual([]);
+    }
+  });
+
+  it('the house clients sign with the environment keys, from source and bundled, a library client bundled', async () => {
+    await sourceCredentialsRoundTrip(endpoint);
+    const bundle = await build('test/cdk/support/credentials-round-trip.ts');
+    const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as {
+      handler: typeof sourceCredentialsRoundTrip;
+    };
+    await handler(endpoint, { bare: true });
+    expect(signedWith).toEqual(['AKIDFROMENVIRONMENT', 'AKIDFROMENVIRONMENT', 'AKIDFROMENVIRONMENT']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { tracer } from '../powertools.js';
+import { defaultProvider } from './credentials.js';
 
 /**
  * What every SDK client shares. Each client has its own module in this folder, so a handler's import graph holds
@@ -8,6 +9,8 @@ import { tracer } from '../powertools.js';
  * `AWS_ENDPOINT_URL_<SERVICE>` variables (local mode uses them to reach the emulator and its own
  * stand-ins). Dual-stack endpoints follow the SDK's own setting (`AWS_USE_DUALSTACK_ENDPOINT`), except that
  * they are turned off whenever an override is set: the SDK refuses the combination.
+ *
+ * Credentials come from the environment only (`./credentials.ts`).
  */
 export function endpointOverridden(serviceEnvSuffix?: string): boolean {
   if (process.env.AWS_ENDPOINT_URL) return true;
@@ -15,7 +18,11 @@ export function endpointOverridden(serviceEnvSuffix?: string): boolean {
 }
 
 export function clientConfig(serviceEnvSuffix: string) {
-  return { ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}), maxAttempts: 3 };
+  return {
+    ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}),
+    credentials: defaultProvider(),
+    maxAttempts: 3,
+  };
 }
 
 /**
