@@ -123,8 +123,13 @@ describe('the SDK schemas with literal trait keys', () => {
   });
 });
 
-/** Packages of the SDK's default credential chain, which no bundle needs (credentials come from the environment). */
-const DEFAULT_CHAIN = [
+/**
+ * Packages no bundle needs: the SDK's default credential chain (credentials come from the environment) and an X-Ray
+ * SDK (tracing is Lambda's active tracing; docs/lambda-bundles.md).
+ */
+const NOT_BUNDLED = [
+  'aws-xray-sdk-core',
+  '@aws-lambda-powertools/tracer',
   '@aws-sdk/credential-provider-node',
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-sso',
@@ -164,11 +169,11 @@ describe('credentials from the environment', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('no bundle holds the default credential chain', async () => {
+  it('no bundle holds the default credential chain or an X-Ray SDK', async () => {
     for (const entry of Object.keys(CLIENTS)) {
       const packages = bytesByPackage((await build(entry)).metafile);
       expect(
-        DEFAULT_CHAIN.filter((name) => (packages[name] ?? 0) > 0),
+        NOT_BUNDLED.filter((name) => (packages[name] ?? 0) > 0),
         entry,
       ).toEqual([]);
     }

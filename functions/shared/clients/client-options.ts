@@ -1,4 +1,3 @@
-import { tracer } from '../powertools.js';
 import { defaultProvider } from './credentials.js';
 
 /**
@@ -26,13 +25,13 @@ export function clientConfig(serviceEnvSuffix: string) {
 }
 
 /**
- * A client built once per container, on first use (traced by X-Ray). Each call site marks it `@__PURE__`, so a
+ * A client built once per container, on first use. Each call site marks it `@__PURE__`, so a
  * bundle that imports a module but never calls its client drops the client.
  */
 export function lazyClient<T extends object>(build: () => T): () => T {
   let client: T | undefined;
   return () => {
-    client ??= tracer.captureAWSv3Client(build());
+    client ??= build();
     return client;
   };
 }
