@@ -51,6 +51,22 @@ export const literalSchemaTraitKeys: Plugin = {
   },
 };
 
+/**
+ * Each SDK client imports its whole `package.json` (about 2 kB: scripts, dependencies, …) to read one field, its
+ * `version`, for the user agent (`packageInfo.version` is the only use in `@aws-sdk/client-* /dist-es`). A default
+ * import of JSON keeps every field, so this plugin loads that file as its name and version only.
+ */
+export const clientPackageVersionOnly: Plugin = {
+  name: 'client-package-version-only',
+  setup(builder) {
+    const clientPackage = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
+    builder.onLoad({ filter: clientPackage }, async (args) => {
+      const { name, version } = JSON.parse(await readFile(args.path, 'utf8')) as { name: string; version: string };
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
 /** The module every bundle takes the SDK's default credential chain from (credentials from the environment). */
 export const ENV_CREDENTIALS_MODULE = path.join(REPO_ROOT, 'functions', 'shared', 'clients', 'credentials.ts');
 
@@ -86,7 +102,7 @@ export const HOUSE_ESBUILD_OPTIONS = {
   sourcesContent: false,
   legalComments: 'none',
   banner: { js: ESM_REQUIRE_BANNER },
-  plugins: [literalSchemaTraitKeys, environmentCredentialsOnly],
+  plugins: [literalSchemaTraitKeys, environmentCredentialsOnly, clientPackageVersionOnly],
   logLevel: 'silent',
 } as const satisfies BuildOptions;
 

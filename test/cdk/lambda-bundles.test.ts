@@ -1,6 +1,7 @@
 import '../unit/api/support/api-environment.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,6 +143,7 @@ const NOT_BUNDLED = [
 
 describe('credentials from the environment', () => {
   const signedWith: string[] = [];
+  const userAgents: string[] = [];
   let server: Server;
   let endpoint: string;
   const saved = { ...process.env };
@@ -149,6 +151,7 @@ describe('credentials from the environment', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       signedWith.push(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '(unsigned)');
+      userAgents.push(String(req.headers['x-amz-user-agent']));
       req.resume().on('end', () => {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"TableNames":[]}');
       });
@@ -179,7 +182,7 @@ describe('credentials from the environment', () => {
     }
   });
 
-  it('the house clients sign with the environment keys, from source and bundled, a library client bundled', async () => {
+  it('signs with the environment keys (house client from source and bundled, a library client bundled), the version in the user agent', async () => {
     await sourceCredentialsRoundTrip(endpoint);
     const bundle = await build('test/cdk/support/credentials-round-trip.ts');
     const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as {
@@ -187,6 +190,9 @@ describe('credentials from the environment', () => {
     };
     await handler(endpoint, { bare: true });
     expect(signedWith).toEqual(['AKIDFROMENVIRONMENT', 'AKIDFROMENVIRONMENT', 'AKIDFROMENVIRONMENT']);
+    // The bundle reads the client's version from its package.json, cut down to name and version.
+    const { version } = createRequire(import.meta.url)('@aws-sdk/client-dynamodb/package.json') as { version: string };
+    expect(userAgents.slice(1)).toEqual([`aws-sdk-js/${version}`, `aws-sdk-js/${version}`]);
   });
 });
 
