@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rename } from 'node:fs/promises';
+import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
@@ -67,6 +68,43 @@ export const clientPackageVersionOnly: Plugin = {
   },
 };
 
+/**
+ * An ESM `import … from 'node:http'` makes Node build the module's ESM facade, which reads every export, including
+ * the lazy ones: for `node:http` that loads Node's copy of undici (its `WebSocket`, …), about 40 ms of CPU, the
+ * largest single part of a function's cold init; `node:https` builds its global agent, `node:fs` its watchers.
+ * `require()` returns the module object without reading anything. This plugin gives every ESM import of a built-in
+ * (static or dynamic) a module of the bundle that takes the built-in with the banner's `require` and re-exports its
+ * exports, each read on its own (marked pure): the bundle keeps, and reads at start-up, only those it imports.
+ */
+export const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(builder) {
+    const builtins = new Set(builtinModules);
+    builder.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (args.kind === 'require-call' || !builtins.has(name)) return undefined;
+      return { path: `node:${name}`, namespace: 'builtin-through-require' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({
+      contents: builtinModuleSource(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+const bundlerRequire = createRequire(import.meta.url);
+
+/** `const m = require('node:x'); export default m; export { … }` with each export of the built-in (Node's own). */
+function builtinModuleSource(specifier: string): string {
+  const names = Object.keys(Object.getOwnPropertyDescriptors(bundlerRequire(specifier))).filter((n) => n !== 'default');
+  return [
+    `const m = require(${JSON.stringify(specifier)});`,
+    'export default m;',
+    ...names.map((name, i) => `const e${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])();`),
+    `export { ${names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(', ')} };`,
+  ].join('\n');
+}
+
 /** The module every bundle takes the SDK's default credential chain from (credentials from the environment). */
 export const ENV_CREDENTIALS_MODULE = path.join(REPO_ROOT, 'functions', 'shared', 'clients', 'credentials.ts');
 
@@ -102,7 +140,7 @@ export const HOUSE_ESBUILD_OPTIONS = {
   sourcesContent: false,
   legalComments: 'none',
   banner: { js: ESM_REQUIRE_BANNER },
-  plugins: [literalSchemaTraitKeys, environmentCredentialsOnly, clientPackageVersionOnly],
+  plugins: [literalSchemaTraitKeys, environmentCredentialsOnly, clientPackageVersionOnly, builtinsThroughRequire],
   logLevel: 'silent',
 } as const satisfies BuildOptions;
 

@@ -72,6 +72,17 @@ describe('the Lambda bundles', () => {
     expect(statSync(bundle.outfile).size).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
   });
 
+  it('takes every Node built-in with require, none through an ESM import (whose facade reads every export)', async () => {
+    for (const entry of Object.keys(CLIENTS)) {
+      const { metafile } = await build(entry);
+      const esmImports = Object.values(metafile.outputs)
+        .flatMap((output) => output.imports)
+        .filter((imported) => imported.external && imported.kind !== 'require-call')
+        .map((imported) => imported.path);
+      expect(esmImports, entry).toEqual([]);
+    }
+  });
+
   it('answers a bad input as the source handler does (validation survives minifying)', async () => {
     const bundle = await build('functions/api/get-environment.ts');
     const { handler } = (await import(pathToFileURL(bundle.outfile).href)) as { handler: typeof sourceGetHandler };
