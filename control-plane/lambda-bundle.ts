@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,9 +124,11 @@ export const environmentCredentialsOnly: Plugin = {
 };
 
 /**
- * The esbuild options of every function: one ESM file for the function's Node major, minified and tree-shaken,
- * the AWS SDK bundled (the deployed code runs the SDK version it was tested with), a source map written beside
- * it but not loaded at start-up (docs/lambda-bundles.md).
+ * The esbuild options of every function: ESM for the function's Node major, minified and tree-shaken, the AWS SDK
+ * bundled (the deployed code runs the SDK version it was tested with), source maps written beside the code but not
+ * loaded at start-up (docs/lambda-bundles.md). Code split: what the bundled code imports dynamically (the SDK's
+ * event-stream support, loaded by an operation that streams events, which no function calls) is a chunk of its
+ * own that loads only if that import runs; `index.mjs` and the chunks it imports statically load at start-up.
  */
 export const HOUSE_ESBUILD_OPTIONS = {
   bundle: true,
@@ -136,6 +138,10 @@ export const HOUSE_ESBUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   minify: true,
   treeShaking: true,
+  splitting: true,
+  entryNames: path.basename(BUNDLE_FILE, '.mjs'),
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.mjs' },
   sourcemap: 'external',
   sourcesContent: false,
   legalComments: 'none',
@@ -145,42 +151,69 @@ export const HOUSE_ESBUILD_OPTIONS = {
 } as const satisfies BuildOptions;
 
 export interface FunctionBundle {
+  /** `index.mjs`, the handler's file. */
   readonly outfile: string;
   readonly metafile: Metafile;
+  /** Bytes of the code that loads at start-up: `index.mjs` and every chunk it imports statically, at any depth. */
+  readonly startupBytes: number;
+  /** Bytes of all the code (the chunks imported dynamically too), source maps apart. */
+  readonly totalBytes: number;
 }
 
-/** Builds one function's entry (relative to the repository root) into `outDir/index.mjs` (+ `.map`). */
+/** What loads with `outfile`: it and the outputs it imports statically, at any depth (paths as in the metafile). */
+export function startupOutputs(metafile: Metafile, outfile: string): Set<string> {
+  const key = (file: string) => path.relative(process.cwd(), file).split(path.sep).join('/');
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file) || metafile.outputs[file] === undefined) return;
+    loaded.add(file);
+    for (const imported of metafile.outputs[file].imports) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
+  };
+  visit(key(outfile));
+  return loaded;
+}
+
+/** Builds one function's entry (relative to the repository root) into `outDir` (`index.mjs`, chunks, `.map`s). */
 export async function bundleFunction(
   entry: string,
   outDir: string,
   options: { external?: readonly string[] } = {},
 ): Promise<FunctionBundle> {
-  const outfile = path.join(outDir, BUNDLE_FILE);
   const result = await build({
     ...HOUSE_ESBUILD_OPTIONS,
     entryPoints: [path.join(REPO_ROOT, entry)],
     external: [...(options.external ?? [])],
-    outfile,
+    outdir: outDir,
     metafile: true,
   });
-  return { outfile, metafile: result.metafile };
+  const outfile = path.join(outDir, BUNDLE_FILE);
+  const code = Object.entries(result.metafile.outputs).filter(([file]) => !file.endsWith('.map'));
+  const startup = startupOutputs(result.metafile, outfile);
+  return {
+    outfile,
+    metafile: result.metafile,
+    startupBytes: code.filter(([file]) => startup.has(file)).reduce((sum, [, output]) => sum + output.bytes, 0),
+    totalBytes: code.reduce((sum, [, output]) => sum + output.bytes, 0),
+  };
 }
 
 /**
- * Where the source map of `entry` is kept when the function is synthesized: beside the cloud assembly's assets,
- * outside the function's code (it is not deployed, so it costs no download and no parsing at start-up).
+ * Where the source maps of `entry` are kept when the function is synthesized: beside the cloud assembly's assets,
+ * outside the function's code (they are not deployed, so they cost no download and no parsing at start-up).
  */
-export function sourceMapPathFor(assetOutputDir: string, entry: string): string {
-  return path.join(path.dirname(assetOutputDir), 'source-maps', `${entry.replace(/[\\/]/g, '__')}.map`);
+export function sourceMapDirFor(assetOutputDir: string, entry: string): string {
+  return path.join(path.dirname(assetOutputDir), 'source-maps', entry.replace(/[\\/]/g, '__'));
 }
 
 /**
  * The same build, synchronously, for CDK's local bundling (esbuild plugins need its asynchronous API, so it runs
- * this module in a child process of the same Node); the source map is moved out of the asset.
+ * this module in a child process of the same Node); the source maps are moved out of the asset.
  */
 export function bundleFunctionSync(entry: string, outDir: string): void {
   const script = fileURLToPath(import.meta.url);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script, entry, outDir, sourceMapPathFor(outDir, entry)], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, entry, outDir, sourceMapDirFor(outDir, entry)], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'inherit', 'pipe'],
@@ -189,11 +222,13 @@ export function bundleFunctionSync(entry: string, outDir: string): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [entry, outDir, sourceMap] = process.argv.slice(2);
-  if (entry === undefined || outDir === undefined) throw new Error('usage: lambda-bundle.ts <entry> <outDir> [map]');
-  const { outfile } = await bundleFunction(entry, outDir);
-  if (sourceMap !== undefined) {
-    await mkdir(path.dirname(sourceMap), { recursive: true });
-    await rename(`${outfile}.map`, sourceMap);
+  const [entry, outDir, sourceMapDir] = process.argv.slice(2);
+  if (entry === undefined || outDir === undefined) throw new Error('usage: lambda-bundle.ts <entry> <outDir> [mapDir]');
+  await bundleFunction(entry, outDir);
+  if (sourceMapDir !== undefined) {
+    await mkdir(sourceMapDir, { recursive: true });
+    for (const map of (await readdir(outDir)).filter((name) => name.endsWith('.map'))) {
+      await rename(path.join(outDir, map), path.join(sourceMapDir, map));
+    }
   }
 }

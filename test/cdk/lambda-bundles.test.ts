@@ -12,7 +12,12 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesByPackage, functionsOf } from '../../bench/bundles.js';
 import { HouseFunction } from '../../control-plane/constructs/house-function.js';
-import { BUNDLE_CEILING_BYTES, bundleFunction, type FunctionBundle } from '../../control-plane/lambda-bundle.js';
+import {
+  BUNDLE_CEILING_BYTES,
+  bundleFunction,
+  type FunctionBundle,
+  startupOutputs,
+} from '../../control-plane/lambda-bundle.js';
 import { handler as sourceGetHandler } from '../../functions/api/get-environment.js';
 import { synthesizeControlPlane } from '../../local/control-plane-template.js';
 import { apiEvent, lambdaContext } from '../unit/api/support/events.js';
@@ -69,7 +74,7 @@ describe('the Lambda bundles', () => {
   it.each(Object.keys(CLIENTS))('%s holds only the clients it calls and stays under the ceiling', async (entry) => {
     const bundle = await build(entry);
     expect(clientsIn(bundle)).toEqual(CLIENTS[entry]);
-    expect(statSync(bundle.outfile).size).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
+    expect(bundle.startupBytes).toBeLessThanOrEqual(BUNDLE_CEILING_BYTES);
   });
 
   it('takes every Node built-in with require, none through an ESM import (whose facade reads every export)', async () => {
@@ -81,6 +86,18 @@ describe('the Lambda bundles', () => {
         .map((imported) => imported.path);
       expect(esmImports, entry).toEqual([]);
     }
+  });
+
+  it('keeps what loads only on demand (the SDK event-stream support) out of the start-up code', async () => {
+    const { metafile, outfile } = await build('functions/api/get-environment.ts');
+    const startup = startupOutputs(metafile, outfile);
+    const holdsEventStreams = (file: string) =>
+      Object.keys(metafile.outputs[file]?.inputs ?? {}).some((input) =>
+        input.includes('@smithy/core/dist-es/submodules/event-streams/'),
+      );
+    const code = Object.keys(metafile.outputs).filter((file) => file.endsWith('.mjs'));
+    expect(code.filter((file) => !startup.has(file)).some(holdsEventStreams)).toBe(true);
+    expect([...startup].filter(holdsEventStreams)).toEqual([]);
   });
 
   it('answers a bad input as the source handler does (validation survives minifying)', async () => {
@@ -208,7 +225,7 @@ describe('credentials from the environment', () => {
 });
 
 describe('cdk synth', () => {
-  it('bundles each house function on this machine into its own index.mjs, source maps kept outside the assets', () => {
+  it('bundles each house function on this machine into its own index.mjs and chunks, source maps kept outside the assets', () => {
     const outdir = path.join(root, 'cdk.out');
     const app = new App({ outdir });
     const stack = new Stack(app, 'BundlingProbe');
@@ -220,12 +237,14 @@ describe('cdk synth', () => {
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(2);
     const sizes = assets.map((asset) => {
-      expect(readdirSync(path.join(outdir, asset))).toEqual(['index.mjs']);
+      const files = readdirSync(path.join(outdir, asset));
+      expect(files).toContain('index.mjs');
+      expect(files.filter((name) => !/^(index|chunk-[A-Z0-9]+)\.mjs$/.test(name))).toEqual([]);
       return statSync(path.join(outdir, asset, 'index.mjs')).size;
     });
     expect(new Set(sizes).size).toBe(2);
     for (const entry of entries) {
-      expect(existsSync(path.join(outdir, 'source-maps', `${entry.replace(/\//g, '__')}.map`))).toBe(true);
+      expect(existsSync(path.join(outdir, 'source-maps', entry.replace(/\//g, '__'), 'index.mjs.map'))).toBe(true);
     }
   }, 180_000); // two child-process builds: slow on a loaded machine
 });
