@@ -86,9 +86,11 @@ export const clientPackageVersionOnly: Plugin = {
  * An ESM `import … from 'node:http'` makes Node build the module's ESM facade, which reads every export, including
  * the lazy ones: for `node:http` that loads Node's copy of undici (its `WebSocket`, …), about 40 ms of CPU, the
  * largest single part of a function's cold init; `node:https` builds its global agent, `node:fs` its watchers.
- * `require()` returns the module object without reading anything. This plugin gives every ESM import of a built-in
- * (static or dynamic) a module of the bundle that takes the built-in with the banner's `require` and re-exports its
- * exports, each read on its own (marked pure): the bundle keeps, and reads at start-up, only those it imports.
+ * `require()` returns the module object without reading anything. This plugin gives every static ESM import of a
+ * built-in a module of the bundle that takes the built-in with the banner's `require` and re-exports its exports,
+ * each read on its own (marked pure): the bundle keeps, and reads at start-up, only those it imports. A dynamic
+ * `import('node:…')` stays as it is: it needs the whole namespace, and it loads only when it runs (the SDK's
+ * `import('node:http')` runs for an `http:` endpoint only, never for AWS's).
  */
 export const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
@@ -96,7 +98,7 @@ export const builtinsThroughRequire: Plugin = {
     const builtins = new Set(builtinModules);
     builder.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
-      if (args.kind === 'require-call' || !builtins.has(name)) return undefined;
+      if (args.kind !== 'import-statement' || !builtins.has(name)) return undefined;
       return { path: `node:${name}`, namespace: 'builtin-through-require' };
     });
     builder.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => ({
