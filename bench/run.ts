@@ -731,7 +731,7 @@ function bundleRows(
     rows.push(
       row(
         'bundles',
-        `${name}: minified size (source map apart)`,
+        `${name}: minified size loaded at start (source map apart; ${kB(b.totalBytes)} with on-demand chunks)`,
         kB(b.bytes),
         'kB',
         sizeTarget,

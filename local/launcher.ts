@@ -270,7 +270,6 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
       AWS_SESSION_TOKEN: undefined,
       AWS_PROFILE: undefined,
       AWS_USE_DUALSTACK_ENDPOINT: undefined,
-      POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
       ...(await concurrentInvocations()),

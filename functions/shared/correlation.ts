@@ -1,4 +1,4 @@
-import { logger, tracer } from './powertools.js';
+import { logger } from './powertools.js';
 
 /** What ties a log line or a trace to one environment's lifecycle. */
 export interface CorrelationKeys {
@@ -12,7 +12,7 @@ const KEY_NAMES = ['environmentId', 'owner', 'executionArn'] as const;
 
 /**
  * Adds the keys to every further log line of this invocation (Powertools temporary keys, cleared after it by the
- * handler stack) and as annotations of its trace (searchable in X-Ray). Keys without a value are left out.
+ * handler stack), beside the line's `xray_trace_id`. Keys without a value are left out.
  */
 export function correlate(keys: CorrelationKeys): void {
   const present: Record<string, string> = {};
@@ -22,7 +22,6 @@ export function correlate(keys: CorrelationKeys): void {
   }
   if (Object.keys(present).length === 0) return;
   logger.appendKeys(present);
-  for (const [name, value] of Object.entries(present)) tracer.putAnnotation(name, value);
 }
 
 /** The keys a workflow task's input names (`environmentId`, and `executionArn` from the state machine's context). */

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -14,12 +13,12 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from './errors.js';
-import { logger, metrics, tracer } from './powertools.js';
+import { logger, metrics } from './powertools.js';
 import { logMetricsUnlessDisabled } from './task-handler.js';
 import { METRIC } from './telemetry.js';
 
 /**
- * The one middleware stack every API handler uses: Powertools logger/tracer/metrics, then request checks
+ * The one middleware stack every API handler uses: Powertools logger and metrics, then request checks
  * (caller principal, body size, content type, JSON, Zod schemas for body/path/query/headers), then the handler,
  * with every error mapped to `{"error": {"code", "message"}}` in one place.
  */
@@ -193,7 +192,6 @@ export function httpHandler<S extends RouteSchemas>(
 ) {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
     .use(logMetricsUnlessDisabled())
     .use(httpRequestAndErrors(schemas))
     .handler(async (event, context): Promise<APIGatewayProxyResult> => {

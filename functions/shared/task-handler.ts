@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
@@ -8,7 +7,7 @@ import { retryableFailure } from './aws-errors.js';
 import { correlate, taskCorrelation } from './correlation.js';
 import { getOptionalStringFromEnv } from './env.js';
 import { ControlPlaneError, InputValidationError, RETRYABLE_ERROR_NAMES, TransientError } from './errors.js';
-import { logger, metrics, tracer } from './powertools.js';
+import { logger, metrics } from './powertools.js';
 
 /** True for SDK throttling, 5xx answers, timeouts and dropped connections: worth a Step Functions Retry. */
 export function isTransientFailure(error: unknown): boolean {
@@ -83,8 +82,8 @@ export function logTaskFailure(error: unknown): void {
 
 /**
  * The standard middy stack of every state-machine task (and of the sweeper and the IPv6 prober):
- * Powertools logger context, tracing and metrics; the environment id and execution ARN of the input on every log
- * line and as trace annotations; Zod parsing of the input; errors re-thrown by `name`.
+ * Powertools logger context and metrics; the environment id and execution ARN of the input on every log line;
+ * Zod parsing of the input; errors re-thrown by `name`.
  */
 export function taskHandler<S extends z.ZodMiniType, R>(
   schema: S,
@@ -103,6 +102,5 @@ export function taskHandler<S extends z.ZodMiniType, R>(
     }
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
     .use(logMetricsUnlessDisabled());
 }

@@ -1,4 +1,4 @@
-import { tracer } from '../powertools.js';
+import { defaultProvider } from './credentials.js';
 
 /**
  * What every SDK client shares. Each client has its own module in this folder, so a handler's import graph holds
@@ -8,6 +8,8 @@ import { tracer } from '../powertools.js';
  * `AWS_ENDPOINT_URL_<SERVICE>` variables (local mode uses them to reach the emulator and its own
  * stand-ins). Dual-stack endpoints follow the SDK's own setting (`AWS_USE_DUALSTACK_ENDPOINT`), except that
  * they are turned off whenever an override is set: the SDK refuses the combination.
+ *
+ * Credentials come from the environment only (`./credentials.ts`).
  */
 export function endpointOverridden(serviceEnvSuffix?: string): boolean {
   if (process.env.AWS_ENDPOINT_URL) return true;
@@ -15,17 +17,21 @@ export function endpointOverridden(serviceEnvSuffix?: string): boolean {
 }
 
 export function clientConfig(serviceEnvSuffix: string) {
-  return { ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}), maxAttempts: 3 };
+  return {
+    ...(endpointOverridden(serviceEnvSuffix) ? { useDualstackEndpoint: false } : {}),
+    credentials: defaultProvider(),
+    maxAttempts: 3,
+  };
 }
 
 /**
- * A client built once per container, on first use (traced by X-Ray). Each call site marks it `@__PURE__`, so a
+ * A client built once per container, on first use. Each call site marks it `@__PURE__`, so a
  * bundle that imports a module but never calls its client drops the client.
  */
 export function lazyClient<T extends object>(build: () => T): () => T {
   let client: T | undefined;
   return () => {
-    client ??= tracer.captureAWSv3Client(build());
+    client ??= build();
     return client;
   };
 }

@@ -116,6 +116,30 @@ describe('taskHandler logging: what an operator reads', () => {
     },
   );
 
+  it('writes the trace id of the invocation (Lambda active tracing) and the environment id on every line', async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1');
+    try {
+      const handler = taskHandler(z.object({ environmentId: z.string() }), async () => 'ran');
+      await handler(event, lambdaContext);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+
+    const lines = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(JSON.parse(line)).toMatchObject({
+        xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+        environmentId: event.environmentId,
+      });
+    }
+  });
+
   it('logs an unrecoverable failure at ERROR with its stack', async () => {
     const lines = await logOf(new StackOperationFailedError('stack could not be deleted in 3 attempts'));
 
