@@ -86,6 +86,13 @@ function stackProgress(events: readonly TimelineEvent[]): string | undefined {
   return `stack${counts} ${String(last.stackStatus)}`;
 }
 
+/** How long the timeline may lag behind the record it is written from (the registry's change stream). */
+const TIMELINE_CATCH_UP_MS = 10_000;
+const CATCH_UP_POLL_MS = 250;
+
+const reachedIn = (events: readonly TimelineEvent[], status: string) =>
+  events.some((e) => e.type === 'status' && e.to === status);
+
 export async function follow(
   client: ApiClient,
   id: string,
@@ -94,19 +101,33 @@ export async function follow(
   const started = Date.now();
   let shown = 0;
   const { reporter } = options;
+  const show = (events: readonly TimelineEvent[]) => {
+    if (options.showEvents !== false) {
+      for (const event of events.slice(shown)) reporter.line(describeEvent(event));
+    }
+    shown = Math.max(shown, events.length);
+  };
   try {
     for (;;) {
       const environment = (await client.request<Environment>('GET', `/environments/${id}`)).body;
-      const events = await allEvents(client, id);
-      if (options.showEvents !== false) {
-        for (const event of events.slice(shown)) reporter.line(describeEvent(event));
+      let events = await allEvents(client, id);
+      const outcome: Outcome | undefined = options.success.includes(environment.status)
+        ? 'reached'
+        : options.failure.includes(environment.status)
+          ? 'failed'
+          : undefined;
+      // The timeline is written a moment after the record: at the end, wait for it to tell the same.
+      const catchUpBy = Date.now() + TIMELINE_CATCH_UP_MS;
+      while (outcome !== undefined && !reachedIn(events, environment.status) && Date.now() < catchUpBy) {
+        show(events);
+        await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+        events = await allEvents(client, id);
       }
-      shown = events.length;
+      show(events);
       const progress = stackProgress(events);
       const elapsed = formatElapsed(Date.now() - started);
       reporter.phase([environment.status, progress, elapsed].filter(Boolean).join(' · '));
-      if (options.success.includes(environment.status)) return { environment, outcome: 'reached' };
-      if (options.failure.includes(environment.status)) return { environment, outcome: 'failed' };
+      if (outcome !== undefined) return { environment, outcome };
       if (Date.now() - started > options.timeoutMs) return { environment, outcome: 'timedOut' };
       await new Promise((resolve) => setTimeout(resolve, options.pollMs));
     }
