@@ -133,3 +133,16 @@ export class ApiClient {
     return sent;
   }
 }
+
+/** Every item of a paginated listing (`{"items", "nextToken"?}`), all pages, in the API's order. */
+export async function allPages<T>(client: ApiClient, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  do {
+    const query: Record<string, string> = { limit: '100', ...(nextToken === undefined ? {} : { nextToken }) };
+    const page = await client.request<{ items: T[]; nextToken?: string }>('GET', path, undefined, query);
+    items.push(...page.body.items);
+    nextToken = page.body.nextToken;
+  } while (nextToken !== undefined);
+  return items;
+}

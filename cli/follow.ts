@@ -1,5 +1,5 @@
 import ora, { type Ora } from 'ora';
-import type { ApiClient } from './api-client.js';
+import { type ApiClient, allPages } from './api-client.js';
 import { formatElapsed } from './duration.js';
 import { describeEvent, type Environment, type TimelineEvent } from './views.js';
 
@@ -58,25 +58,10 @@ export interface FollowOptions {
   readonly showEvents?: boolean;
 }
 
-async function allEvents(client: ApiClient, id: string): Promise<TimelineEvent[]> {
-  const items: TimelineEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const query: Record<string, string> = { limit: '100', ...(nextToken === undefined ? {} : { nextToken }) };
-    const page = await client.request<{ items: TimelineEvent[]; nextToken?: string }>(
-      'GET',
-      `/environments/${id}/events`,
-      undefined,
-      query,
-    );
-    items.push(...page.body.items);
-    nextToken = page.body.nextToken;
-  } while (nextToken !== undefined);
-  return items;
-}
-
 /** Every timeline entry of `id`, all pages, oldest first. */
-export const timelineOf = allEvents;
+export function timelineOf(client: ApiClient, id: string): Promise<TimelineEvent[]> {
+  return allPages<TimelineEvent>(client, `/environments/${id}/events`);
+}
 
 function stackProgress(events: readonly TimelineEvent[]): string | undefined {
   const last = [...events].reverse().find((e) => e.type === 'stack');
@@ -110,7 +95,7 @@ export async function follow(
   try {
     for (;;) {
       const environment = (await client.request<Environment>('GET', `/environments/${id}`)).body;
-      let events = await allEvents(client, id);
+      let events = await timelineOf(client, id);
       const outcome: Outcome | undefined = options.success.includes(environment.status)
         ? 'reached'
         : options.failure.includes(environment.status)
@@ -121,7 +106,7 @@ export async function follow(
       while (outcome !== undefined && !reachedIn(events, environment.status) && Date.now() < catchUpBy) {
         show(events);
         await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
-        events = await allEvents(client, id);
+        events = await timelineOf(client, id);
       }
       show(events);
       const progress = stackProgress(events);

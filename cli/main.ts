@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ApiClient, ApiError } from './api-client.js';
+import { ApiClient, ApiError, allPages } from './api-client.js';
 import { parseDurationMinutes, parseDurationSeconds, UsageError } from './duration.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { follow, type Outcome, reporterFor, timelineOf } from './follow.js';
@@ -49,21 +49,8 @@ function clientOf(options: GlobalOptions): ApiClient {
   });
 }
 
-async function listAll(client: ApiClient): Promise<Environment[]> {
-  const items: Environment[] = [];
-  let nextToken: string | undefined;
-  do {
-    const query: Record<string, string> = { limit: '100', ...(nextToken === undefined ? {} : { nextToken }) };
-    const page = await client.request<{ items: Environment[]; nextToken?: string }>(
-      'GET',
-      '/environments',
-      undefined,
-      query,
-    );
-    items.push(...page.body.items);
-    nextToken = page.body.nextToken;
-  } while (nextToken !== undefined);
-  return items;
+function listAll(client: ApiClient): Promise<Environment[]> {
+  return allPages<Environment>(client, '/environments');
 }
 
 /** An environment named by id, or by name: the live one of that name, else the newest. */

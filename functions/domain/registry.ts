@@ -100,6 +100,15 @@ function decodeTimelineToken(token: string, environmentId: string): Record<strin
   return { id, environmentId, eventKey };
 }
 
+/** One page of a query's items, each parsed, with the opaque token of the next page when there is one. */
+function pageOf<T>(
+  output: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> },
+  parse: (item: Record<string, unknown>) => T,
+): { items: T[]; nextToken?: string } {
+  const items = (output.Items ?? []).map(parse);
+  return output.LastEvaluatedKey === undefined ? { items } : { items, nextToken: encodeToken(output.LastEvaluatedKey) };
+}
+
 /**
  * The registry of environments (one DynamoDB item per environment). Every write is conditional: a put only
  * creates, an update only applies to the version and statuses the caller saw, so two writers never silently
@@ -146,13 +155,10 @@ export class Registry {
       Limit: page.limit ?? DEFAULT_EVENTS_PAGE_SIZE,
       ExclusiveStartKey: page.nextToken === undefined ? undefined : decodeTimelineToken(page.nextToken, environmentId),
     });
-    const items = (output.Items ?? []).map((item) => {
+    return pageOf(output, (item) => {
       const { id: _id, environmentId: _environmentId, eventKey: _eventKey, ...event } = item;
       return TimelineEvent.parse(event);
     });
-    return output.LastEvaluatedKey === undefined
-      ? { items }
-      : { items, nextToken: encodeToken(output.LastEvaluatedKey) };
   }
 
   async put(env: Environment): Promise<void> {
@@ -190,10 +196,7 @@ export class Registry {
       Limit: page.limit ?? DEFAULT_PAGE_SIZE,
       ExclusiveStartKey: exclusiveStartKey,
     });
-    const items = (output.Items ?? []).map((item) => Environment.parse(item));
-    return output.LastEvaluatedKey === undefined
-      ? { items }
-      : { items, nextToken: encodeToken(output.LastEvaluatedKey) };
+    return pageOf(output, (item) => Environment.parse(item));
   }
 
   /** Every environment in `status` (all pages), optionally only those expiring strictly before `expiresBefore`. */
