@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +27,7 @@ import { type EventBridgeStandIn, eventRulesFromTemplate, startEventBridgeStandI
 import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
 import { concurrentInvocations, invoke, REPO_ROOT } from './lambda-runtime.js';
 import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
-import { closeServer, type DualListener, listenOnLoopback } from './loopback.js';
+import { type DualListener, listenOn, listenOnLoopback } from './loopback.js';
 import { publishLocalUrls } from './registry-urls.js';
 import { startSchedulerStandIn } from './scheduler-stand-in.js';
 import { catalogDescription } from './service-catalog-product.js';
@@ -449,24 +449,6 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     await stop();
     throw error;
   }
-}
-
-/** Listens one server on one address (HOST given). */
-async function listenOn(server: Server, port: number, host: string): Promise<DualListener> {
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : port,
-    close: () => closeServer(server, sockets),
-  };
 }
 
 /** `npm start`'s process: starts the local control plane, prints where everything is, stops on a signal. */

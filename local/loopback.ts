@@ -39,6 +39,20 @@ function track(server: Server): Set<Socket> {
   return sockets;
 }
 
+/** Listens one server on one address (a given host, rather than both loopback families). */
+export async function listenOn(server: Server, port: number, host: string): Promise<DualListener> {
+  const sockets = track(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () => closeServer(server, sockets),
+  };
+}
+
 /**
  * Listens with one server per loopback family on the same port: `port` when given (0 or undefined: a port
  * free on both families, retried a few times if the IPv6 side is taken).

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { closeServer } from './loopback.js';
+import { listenOn } from './loopback.js';
 
 /**
  * Stand-in for AWS Step Functions (`AWS_ENDPOINT_URL_SFN`): an HTTP server speaking the service's JSON
@@ -245,250 +244,106 @@ function withAwsTaskTimeouts<T>(definition: T): T {
   return copy as unknown as T;
 }
 
-export async function startStepFunctionsStandIn(options: StepFunctionsStandInOptions): Promise<StepFunctionsStandIn> {
-  const { stateMachineArn, definition } = options;
-  const stateMachineName = stateMachineArn.split(':').pop() ?? 'state-machine';
-  const executionArnPrefix = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
-  const states = allStates(definition as unknown as { States: Record<string, unknown> });
-  const machine = new StateMachine(withAwsTaskTimeouts(definition), {
-    validationOptions: { checkPaths: true, checkArn: true },
-  });
+/** An execution under way: how to abort it, and when it has ended (its record settled, its tokens closed). */
+interface RunningExecution {
+  readonly abort: () => void;
+  readonly done: Promise<void>;
+}
 
+/** What the service's operations share: the machine, its executions and their task tokens. */
+interface StandInState {
+  readonly options: StepFunctionsStandInOptions;
+  readonly stateMachineName: string;
+  readonly executionArnPrefix: string;
+  readonly states: Map<string, AnyState>;
+  readonly machine: StateMachine;
+  readonly waitTimeOverrides: Record<string, number>;
+  readonly retryIntervalOverrides: Record<string, number>;
+  readonly executions: Map<string, ExecutionRecord>;
+  readonly tokens: TaskTokens;
+  readonly running: Map<string, RunningExecution>;
+  closing: boolean;
+}
+
+type Operation = (body: JsonObject) => JsonObject;
+
+export async function startStepFunctionsStandIn(options: StepFunctionsStandInOptions): Promise<StepFunctionsStandIn> {
+  const standIn = prepareStandIn(options);
+  const operations = serviceOperations(standIn);
+  const host = options.host ?? '127.0.0.1';
+  const listener = await listenOn(
+    createServer((req, res) => void handle(operations, req, res)),
+    options.port ?? 0,
+    host,
+  );
+  const idle = (timeoutMs = 10_000) => untilIdle(standIn.running, timeoutMs);
+  return {
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`,
+    port: listener.port,
+    executions: () => [...standIn.executions.values()],
+    idle,
+    close: async () => {
+      standIn.closing = true;
+      await listener.close();
+      for (const { abort } of standIn.running.values()) abort();
+      await idle(5_000);
+    },
+  };
+}
+
+/** The machine built from the definition, every Task state checked to have a local implementation. */
+function prepareStandIn(options: StepFunctionsStandInOptions): StandInState {
+  const { stateMachineArn, definition } = options;
+  const states = allStates(definition as unknown as { States: Record<string, unknown> });
+  const missing = [...states].filter(([name, s]) => s.Type === 'Task' && !options.tasks[name]).map(([n]) => n);
+  if (missing.length > 0) throw new Error(`no local implementation for task state(s): ${missing.join(', ')}`);
+  return {
+    options,
+    stateMachineName: stateMachineArn.split(':').pop() ?? 'state-machine',
+    executionArnPrefix: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:`,
+    states,
+    machine: new StateMachine(withAwsTaskTimeouts(definition), {
+      validationOptions: { checkPaths: true, checkArn: true },
+    }),
+    ...timingOverrides(states, options),
+    executions: new Map(),
+    tokens: new TaskTokens(),
+    running: new Map(),
+    closing: false,
+  };
+}
+
+/** The Wait durations and retry intervals the options replace, by state name. */
+function timingOverrides(
+  states: Map<string, AnyState>,
+  options: StepFunctionsStandInOptions,
+): Pick<StandInState, 'waitTimeOverrides' | 'retryIntervalOverrides'> {
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of states) {
     if (state.Type === 'Wait' && options.waitMs !== undefined) waitTimeOverrides[name] = options.waitMs;
     if (state.Retry && options.retryIntervalMs !== undefined) retryIntervalOverrides[name] = options.retryIntervalMs;
   }
-  const missing = [...states].filter(([name, s]) => s.Type === 'Task' && !options.tasks[name]).map(([n]) => n);
-  if (missing.length > 0) throw new Error(`no local implementation for task state(s): ${missing.join(', ')}`);
+  return { waitTimeOverrides, retryIntervalOverrides };
+}
 
-  const executions = new Map<string, ExecutionRecord>();
-  const tokens = new TaskTokens();
-  const running = new Map<string, { abort: () => void; done: Promise<void> }>();
-  let closing = false;
-
-  function taskHandlers(record: ExecutionRecord) {
-    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const [name, state] of states) {
-      const task = options.tasks[name];
-      if (state.Type !== 'Task' || !task) continue;
-      const callback = state.Resource?.endsWith(CALLBACK_SUFFIX) ?? false;
-      const viaInvokeIntegration =
-        state.Resource === LAMBDA_INVOKE || state.Resource === LAMBDA_INVOKE + CALLBACK_SUFFIX;
-      const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
-      const heartbeatMs = options.heartbeatMs ?? (heartbeatSeconds === undefined ? undefined : heartbeatSeconds * 1000);
-      handlers[name] = async (input: unknown) => {
-        record.taskInvocations[name] = (record.taskInvocations[name] ?? 0) + 1;
-        const payload = viaInvokeIntegration ? (input as JsonObject).Payload : input;
-        // Taken before the function runs: it may answer its own token (SendTaskSuccess) before it returns.
-        const waiting = callback ? tokens.take(record.executionArn, heartbeatMs) : undefined;
-        let result: unknown;
-        try {
-          await options.beforeTask?.(name, payload);
-          result = await task(payload);
-        } catch (error) {
-          // A task its function answered before failing is over: the answer stands, as on AWS.
-          if (waiting && tokens.answered(waiting.token)) return waiting.result;
-          if (waiting) tokens.close(waiting.token);
-          throw lambdaError(error);
-        }
-        // On AWS the heartbeat counts from the task's start, the function's few seconds being nothing against it;
-        // here the emulator does CloudFormation's whole work inside the function's call, so it counts from its end.
-        waiting?.startHeartbeat();
-        options.afterTask?.(name, payload);
-        // A callback task's result is SendTaskSuccess's output; `lambda:invoke` without payloadResponseOnly returns
-        // the Invoke response; a direct ARN returns the payload.
-        if (waiting) return waiting.result;
-        return viaInvokeIntegration
-          ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' }
-          : (result ?? null);
-      };
-    }
-    return handlers;
+/** Resolves when no execution is running (or after `timeoutMs`). */
+async function untilIdle(running: Map<string, RunningExecution>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (running.size > 0 && Date.now() < deadline) {
+    await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, 100))]);
   }
+}
 
-  function parseOutput(output: unknown): unknown {
-    try {
-      return JSON.parse(String(output));
-    } catch {
-      throw new ServiceError('InvalidOutput', 'Invalid Output: not JSON');
-    }
-  }
-
-  function start(body: JsonObject): JsonObject {
-    if (body.stateMachineArn !== stateMachineArn) {
-      throw new ServiceError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
-      );
-    }
-    const name = typeof body.name === 'string' && body.name !== '' ? body.name : randomUUID();
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
-    const inputText = typeof body.input === 'string' ? body.input : '{}';
-    let input: unknown;
-    try {
-      input = JSON.parse(inputText);
-    } catch {
-      throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
-    }
-    const executionArn = executionArnPrefix + name;
-    const existing = executions.get(executionArn);
-    if (existing) {
-      // Step Functions' idempotency: same name and input while running → the same execution.
-      if (existing.status === 'RUNNING' && existing.input === inputText) {
-        return { executionArn, startDate: epochSeconds(existing.startDate) };
-      }
-      throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-    }
-    if (closing) throw new ServiceError('ServiceUnavailable', 'shutting down', 503);
-
-    const record: ExecutionRecord = {
-      executionArn,
-      stateMachineArn,
-      name,
-      input: inputText,
-      startDate: new Date(),
-      status: 'RUNNING',
-      events: [],
-      taskInvocations: {},
-    };
-    executions.set(executionArn, record);
-    const execution = machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: taskHandlers(record) as never,
-        waitTimeOverrides,
-        retryIntervalOverrides,
-      },
-      noThrowOnAbort: true,
-      context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::123456789012:role/local' },
-        StateMachine: { Id: stateMachineArn, Name: stateMachineName },
-        // Read when a state's Parameters are evaluated: the token of the callback task being entered.
-        Task: {
-          get Token() {
-            return tokens.current(executionArn);
-          },
-        },
-      },
-    });
-    void (async () => {
-      for await (const event of execution.eventLogs) {
-        const e = event as unknown as {
-          type: string;
-          timestamp: number;
-          state?: { name: string; type: string };
-          Error?: string;
-        };
-        record.events.push({
-          type: e.type,
-          timestamp: e.timestamp,
-          ...(e.state ? { stateName: e.state.name, stateType: e.state.type } : {}),
-          ...(e.Error ? { error: e.Error } : {}),
-        });
-      }
-    })().catch(() => undefined);
-    const done = execution.result.then(
-      (output) => {
-        if (record.status !== 'RUNNING') return;
-        record.status = 'SUCCEEDED';
-        record.output = JSON.stringify(output ?? null);
-        record.stopDate = new Date();
-      },
-      (error: unknown) => {
-        if (record.status !== 'RUNNING') return;
-        const failure = error instanceof Error && error.cause instanceof Error ? error.cause : (error as Error);
-        record.status = error instanceof Error && error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
-        record.error = failure?.name ?? 'States.Runtime';
-        record.cause = failure?.message ?? String(error);
-        record.stopDate = new Date();
-      },
-    );
-    const ended = done.finally(() => {
-      running.delete(executionArn);
-      tokens.closeExecution(executionArn);
-    });
-    running.set(executionArn, { abort: execution.abort, done: ended });
-    return { executionArn, startDate: epochSeconds(record.startDate) };
-  }
-
-  function find(executionArn: unknown): ExecutionRecord {
-    const record = typeof executionArn === 'string' ? executions.get(executionArn) : undefined;
-    if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(executionArn)}'`);
-    return record;
-  }
-
-  function describe(record: ExecutionRecord): JsonObject {
-    return {
-      executionArn: record.executionArn,
-      stateMachineArn: record.stateMachineArn,
-      name: record.name,
-      status: record.status,
-      startDate: epochSeconds(record.startDate),
-      stopDate: epochSeconds(record.stopDate),
-      input: record.input,
-      output: record.output,
-      error: record.error,
-      cause: record.cause,
-    };
-  }
-
-  function list(body: JsonObject): JsonObject {
-    if (body.stateMachineArn !== stateMachineArn) {
-      throw new ServiceError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
-      );
-    }
-    const matching = [...executions.values()]
-      .filter((r) => body.statusFilter === undefined || r.status === body.statusFilter)
-      .reverse();
-    const offset = typeof body.nextToken === 'string' ? Number(body.nextToken) : 0;
-    const size = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100;
-    const page = matching.slice(offset, offset + size);
-    return {
-      executions: page.map((r) => ({
-        executionArn: r.executionArn,
-        stateMachineArn: r.stateMachineArn,
-        name: r.name,
-        status: r.status,
-        startDate: epochSeconds(r.startDate),
-        stopDate: epochSeconds(r.stopDate),
-      })),
-      ...(offset + size < matching.length ? { nextToken: String(offset + size) } : {}),
-    };
-  }
-
-  function stop(body: JsonObject): JsonObject {
-    const record = find(body.executionArn);
-    if (record.status === 'RUNNING') {
-      record.status = 'ABORTED';
-      record.stopDate = new Date();
-      if (typeof body.error === 'string') record.error = body.error;
-      if (typeof body.cause === 'string') record.cause = body.cause;
-      running.get(record.executionArn)?.abort();
-    }
-    return { stopDate: epochSeconds(record.stopDate ?? new Date()) };
-  }
-
-  function history(record: ExecutionRecord): JsonObject {
-    return {
-      events: record.events.map((event, index) => ({
-        id: index + 1,
-        previousEventId: index,
-        timestamp: event.timestamp / 1000,
-        type: event.stateType ? `${event.stateType}${event.type}` : event.type,
-        ...(event.stateName ? { stateEnteredEventDetails: { name: event.stateName } } : {}),
-      })),
-    };
-  }
-
-  const operations: Record<string, (body: JsonObject) => JsonObject> = {
-    StartExecution: start,
-    DescribeExecution: (body) => describe(find(body.executionArn)),
-    ListExecutions: list,
-    StopExecution: stop,
-    GetExecutionHistory: (body) => history(find(body.executionArn)),
+/** The service's operations, by the name `X-Amz-Target` gives after `AWSStepFunctions.`. */
+function serviceOperations(standIn: StandInState): Record<string, Operation> {
+  const { tokens } = standIn;
+  return {
+    StartExecution: (body) => startExecution(standIn, body),
+    DescribeExecution: (body) => describeExecution(findExecution(standIn, body.executionArn)),
+    ListExecutions: (body) => listExecutions(standIn, body),
+    StopExecution: (body) => stopExecution(standIn, body),
+    GetExecutionHistory: (body) => executionHistory(findExecution(standIn, body.executionArn)),
     SendTaskSuccess: (body) => {
       tokens.answer(body.taskToken, { output: parseOutput(body.output) });
       return {};
@@ -504,88 +359,289 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
       tokens.answer(body.taskToken, 'heartbeat');
       return {};
     },
-    DescribeStateMachine: (body) => {
-      if (body.stateMachineArn !== stateMachineArn) {
-        throw new ServiceError(
-          'StateMachineDoesNotExist',
-          `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`,
-        );
-      }
-      return {
-        stateMachineArn,
-        name: stateMachineName,
-        status: 'ACTIVE',
-        type: 'STANDARD',
-        definition: JSON.stringify(definition),
-        roleArn: 'arn:aws:iam::123456789012:role/local',
-        creationDate: epochSeconds(new Date()),
-      };
-    },
+    DescribeStateMachine: (body) => describeStateMachine(standIn, body),
   };
+}
 
-  function respond(res: ServerResponse, statusCode: number, body: JsonObject): void {
-    const text = JSON.stringify(body);
-    res.writeHead(statusCode, {
-      'content-type': 'application/x-amz-json-1.0',
-      'content-length': Buffer.byteLength(text),
+function parseOutput(output: unknown): unknown {
+  try {
+    return JSON.parse(String(output));
+  } catch {
+    throw new ServiceError('InvalidOutput', 'Invalid Output: not JSON');
+  }
+}
+
+function assertStateMachine(standIn: StandInState, stateMachineArn: unknown): void {
+  if (stateMachineArn !== standIn.options.stateMachineArn) {
+    throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(stateMachineArn)}'`);
+  }
+}
+
+/** StartExecution's name (given or generated) and input, checked. */
+function startRequest(body: JsonObject): { name: string; inputText: string; input: unknown } {
+  const name = typeof body.name === 'string' && body.name !== '' ? body.name : randomUUID();
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError('InvalidName', `Invalid Name: '${name}'`);
+  const inputText = typeof body.input === 'string' ? body.input : '{}';
+  try {
+    return { name, inputText, input: JSON.parse(inputText) };
+  } catch {
+    throw new ServiceError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+  }
+}
+
+function startExecution(standIn: StandInState, body: JsonObject): JsonObject {
+  assertStateMachine(standIn, body.stateMachineArn);
+  const { name, inputText, input } = startRequest(body);
+  const executionArn = standIn.executionArnPrefix + name;
+  const existing = standIn.executions.get(executionArn);
+  if (existing) {
+    // Step Functions' idempotency: same name and input while running → the same execution.
+    if (existing.status === 'RUNNING' && existing.input === inputText) {
+      return { executionArn, startDate: epochSeconds(existing.startDate) };
+    }
+    throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+  }
+  if (standIn.closing) throw new ServiceError('ServiceUnavailable', 'shutting down', 503);
+
+  const record: ExecutionRecord = {
+    executionArn,
+    stateMachineArn: standIn.options.stateMachineArn,
+    name,
+    input: inputText,
+    startDate: new Date(),
+    status: 'RUNNING',
+    events: [],
+    taskInvocations: {},
+  };
+  standIn.executions.set(executionArn, record);
+  runExecution(standIn, record, input);
+  return { executionArn, startDate: epochSeconds(record.startDate) };
+}
+
+/** Runs the machine for a new execution, its events and result written to its record as they come. */
+function runExecution(standIn: StandInState, record: ExecutionRecord, input: unknown): void {
+  const { executionArn, name } = record;
+  const { tokens } = standIn;
+  const execution = standIn.machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers(standIn, record) as never,
+      waitTimeOverrides: standIn.waitTimeOverrides,
+      retryIntervalOverrides: standIn.retryIntervalOverrides,
+    },
+    noThrowOnAbort: true,
+    context: {
+      Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::123456789012:role/local' },
+      StateMachine: { Id: record.stateMachineArn, Name: standIn.stateMachineName },
+      // Read when a state's Parameters are evaluated: the token of the callback task being entered.
+      Task: {
+        get Token() {
+          return tokens.current(executionArn);
+        },
+      },
+    },
+  });
+  recordEvents(execution.eventLogs, record).catch(() => undefined);
+  const ended = settleRecord(execution.result, record).finally(() => {
+    standIn.running.delete(executionArn);
+    tokens.closeExecution(executionArn);
+  });
+  standIn.running.set(executionArn, { abort: execution.abort, done: ended });
+}
+
+/** Appends the execution's event log to its record. */
+async function recordEvents(eventLogs: AsyncIterable<unknown>, record: ExecutionRecord): Promise<void> {
+  for await (const event of eventLogs) {
+    const e = event as {
+      type: string;
+      timestamp: number;
+      state?: { name: string; type: string };
+      Error?: string;
+    };
+    record.events.push({
+      type: e.type,
+      timestamp: e.timestamp,
+      ...(e.state ? { stateName: e.state.name, stateType: e.state.type } : {}),
+      ...(e.Error ? { error: e.Error } : {}),
     });
-    res.end(text);
   }
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
-    try {
-      if (req.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || !operation) {
-        throw new ServiceError('UnknownOperationException', `Operation not supported: ${target || 'none'}`);
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
-      const body = (text ? JSON.parse(text) : {}) as JsonObject;
-      respond(res, 200, operation(body));
-    } catch (error) {
-      const serviceError =
-        error instanceof ServiceError ? error : new ServiceError('InternalFailure', (error as Error).message, 500);
-      res.setHeader('x-amzn-errortype', serviceError.type);
-      respond(res, serviceError.statusCode, { __type: serviceError.type, message: serviceError.message });
-    }
-  }
-
-  const host = options.host ?? '127.0.0.1';
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => void handle(req, res));
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-
-  const idle = async (timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (running.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.all([...running.values()].map((r) => r.done)),
-        new Promise((r) => setTimeout(r, 100)),
-      ]);
-    }
-  };
-
-  return {
-    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
-    executions: () => [...executions.values()],
-    idle,
-    close: async () => {
-      closing = true;
-      await closeServer(server, sockets);
-      for (const { abort } of running.values()) abort();
-      await idle(5_000);
+/** The execution's outcome in its record, unless it was stopped first. */
+function settleRecord(result: Promise<unknown>, record: ExecutionRecord): Promise<void> {
+  return result.then(
+    (output) => {
+      if (record.status !== 'RUNNING') return;
+      record.status = 'SUCCEEDED';
+      record.output = JSON.stringify(output ?? null);
+      record.stopDate = new Date();
     },
+    (error: unknown) => {
+      if (record.status !== 'RUNNING') return;
+      const failure = error instanceof Error && error.cause instanceof Error ? error.cause : (error as Error);
+      record.status = error instanceof Error && error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+      record.error = failure?.name ?? 'States.Runtime';
+      record.cause = failure?.message ?? String(error);
+      record.stopDate = new Date();
+    },
+  );
+}
+
+/** Every Task state's local handler for one execution. */
+function taskHandlers(
+  standIn: StandInState,
+  record: ExecutionRecord,
+): Record<string, (input: unknown) => Promise<unknown>> {
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of standIn.states) {
+    const task = standIn.options.tasks[name];
+    if (state.Type === 'Task' && task) handlers[name] = taskHandler(standIn, record, { name, state, task });
+  }
+  return handlers;
+}
+
+/** One Task state's handler: counts the attempt, runs the local function and answers as the integration would. */
+function taskHandler(
+  { options, tokens }: StandInState,
+  record: ExecutionRecord,
+  { name, state, task }: { name: string; state: AnyState; task: TaskFunction },
+): (input: unknown) => Promise<unknown> {
+  const callback = state.Resource?.endsWith(CALLBACK_SUFFIX) ?? false;
+  const viaInvokeIntegration = state.Resource === LAMBDA_INVOKE || state.Resource === LAMBDA_INVOKE + CALLBACK_SUFFIX;
+  const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
+  const heartbeatMs = options.heartbeatMs ?? (heartbeatSeconds === undefined ? undefined : heartbeatSeconds * 1000);
+  return async (input: unknown) => {
+    record.taskInvocations[name] = (record.taskInvocations[name] ?? 0) + 1;
+    const payload = viaInvokeIntegration ? (input as JsonObject).Payload : input;
+    // Taken before the function runs: it may answer its own token (SendTaskSuccess) before it returns.
+    const waiting = callback ? tokens.take(record.executionArn, heartbeatMs) : undefined;
+    let result: unknown;
+    try {
+      await options.beforeTask?.(name, payload);
+      result = await task(payload);
+    } catch (error) {
+      // A task its function answered before failing is over: the answer stands, as on AWS.
+      if (waiting && tokens.answered(waiting.token)) return waiting.result;
+      if (waiting) tokens.close(waiting.token);
+      throw lambdaError(error);
+    }
+    // On AWS the heartbeat counts from the task's start, the function's few seconds being nothing against it;
+    // here the emulator does CloudFormation's whole work inside the function's call, so it counts from its end.
+    waiting?.startHeartbeat();
+    options.afterTask?.(name, payload);
+    // A callback task's result is SendTaskSuccess's output; `lambda:invoke` without payloadResponseOnly returns
+    // the Invoke response; a direct ARN returns the payload.
+    if (waiting) return waiting.result;
+    return viaInvokeIntegration
+      ? { Payload: result ?? null, StatusCode: 200, ExecutedVersion: '$LATEST' }
+      : (result ?? null);
   };
+}
+
+function findExecution(standIn: StandInState, executionArn: unknown): ExecutionRecord {
+  const record = typeof executionArn === 'string' ? standIn.executions.get(executionArn) : undefined;
+  if (!record) throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(executionArn)}'`);
+  return record;
+}
+
+function describeExecution(record: ExecutionRecord): JsonObject {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: record.stateMachineArn,
+    name: record.name,
+    status: record.status,
+    startDate: epochSeconds(record.startDate),
+    stopDate: epochSeconds(record.stopDate),
+    input: record.input,
+    output: record.output,
+    error: record.error,
+    cause: record.cause,
+  };
+}
+
+function listExecutions(standIn: StandInState, body: JsonObject): JsonObject {
+  assertStateMachine(standIn, body.stateMachineArn);
+  const matching = [...standIn.executions.values()]
+    .filter((r) => body.statusFilter === undefined || r.status === body.statusFilter)
+    .reverse();
+  const offset = typeof body.nextToken === 'string' ? Number(body.nextToken) : 0;
+  const size = typeof body.maxResults === 'number' && body.maxResults > 0 ? body.maxResults : 100;
+  const page = matching.slice(offset, offset + size);
+  return {
+    executions: page.map((r) => ({
+      executionArn: r.executionArn,
+      stateMachineArn: r.stateMachineArn,
+      name: r.name,
+      status: r.status,
+      startDate: epochSeconds(r.startDate),
+      stopDate: epochSeconds(r.stopDate),
+    })),
+    ...(offset + size < matching.length ? { nextToken: String(offset + size) } : {}),
+  };
+}
+
+function stopExecution(standIn: StandInState, body: JsonObject): JsonObject {
+  const record = findExecution(standIn, body.executionArn);
+  if (record.status === 'RUNNING') {
+    record.status = 'ABORTED';
+    record.stopDate = new Date();
+    if (typeof body.error === 'string') record.error = body.error;
+    if (typeof body.cause === 'string') record.cause = body.cause;
+    standIn.running.get(record.executionArn)?.abort();
+  }
+  return { stopDate: epochSeconds(record.stopDate ?? new Date()) };
+}
+
+function executionHistory(record: ExecutionRecord): JsonObject {
+  return {
+    events: record.events.map((event, index) => ({
+      id: index + 1,
+      previousEventId: index,
+      timestamp: event.timestamp / 1000,
+      type: event.stateType ? `${event.stateType}${event.type}` : event.type,
+      ...(event.stateName ? { stateEnteredEventDetails: { name: event.stateName } } : {}),
+    })),
+  };
+}
+
+function describeStateMachine(standIn: StandInState, body: JsonObject): JsonObject {
+  assertStateMachine(standIn, body.stateMachineArn);
+  return {
+    stateMachineArn: standIn.options.stateMachineArn,
+    name: standIn.stateMachineName,
+    status: 'ACTIVE',
+    type: 'STANDARD',
+    definition: JSON.stringify(standIn.options.definition),
+    roleArn: 'arn:aws:iam::123456789012:role/local',
+    creationDate: epochSeconds(new Date()),
+  };
+}
+
+function respond(res: ServerResponse, statusCode: number, body: JsonObject): void {
+  const text = JSON.stringify(body);
+  res.writeHead(statusCode, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** One call of the JSON protocol: the operation `X-Amz-Target` names, its errors as the service reports them. */
+async function handle(operations: Record<string, Operation>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const operation = operations[target.replace(/^AWSStepFunctions\./, '')];
+  try {
+    if (req.method !== 'POST' || !target.startsWith('AWSStepFunctions.') || !operation) {
+      throw new ServiceError('UnknownOperationException', `Operation not supported: ${target || 'none'}`);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body = (text ? JSON.parse(text) : {}) as JsonObject;
+    respond(res, 200, operation(body));
+  } catch (error) {
+    const serviceError =
+      error instanceof ServiceError ? error : new ServiceError('InternalFailure', (error as Error).message, 500);
+    res.setHeader('x-amzn-errortype', serviceError.type);
+    respond(res, serviceError.statusCode, { __type: serviceError.type, message: serviceError.message });
+  }
 }

@@ -14,9 +14,6 @@ const MAX_LINES = 80;
 const ALLOWED_LONG: Readonly<Record<string, string>> = {
   'bench/run.ts:main':
     'edited by the changes in flight (lifecycle events, bundles); to be split into one function per measurement',
-  'local/step-functions-stand-in.ts:startStepFunctionsStandIn':
-    'grown by the event-driven stack waits (waitForTaskToken); to be split into named steps',
-  'local/step-functions-stand-in.ts:start': 'grown by the event-driven stack waits; to be split with its parent',
   'local/launcher.ts:startLocalControlPlane': 'being rewritten by several changes in flight (stand-ins they add)',
   'local/fargate-task-stand-in.ts:startFargateTaskStandIn':
     'one closure over the watched stacks and their tasks; to be split into named steps next',
