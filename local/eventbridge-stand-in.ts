@@ -119,133 +119,162 @@ export function stackStatusChange(event: StackEvent): StackStatusChange {
 
 const DELIVERY_ATTEMPTS = 3;
 
+/** Of the next matched events of a stack: how many to deliver as usual, then to lose, then to deliver twice. */
+interface Fault {
+  skip: number;
+  lose: number;
+  duplicate: number;
+}
+
+type MutableDelivery = { -readonly [K in keyof Delivery]: Delivery[K] };
+
+/** What the stand-in's steps share: the stacks and events seen, the fault switches and the deliveries. */
+interface EventBusState {
+  readonly options: EventBridgeStandInOptions;
+  readonly seenEvents: Set<string>;
+  readonly lastStatus: Map<string, string>;
+  readonly idsByName: Map<string, string>;
+  readonly faults: Map<string, Fault>;
+  readonly delivered: MutableDelivery[];
+  readonly inFlight: Set<Promise<void>>;
+  primed: boolean;
+  stopped: boolean;
+  sweeping: Promise<void> | undefined;
+}
+
 export function startEventBridgeStandIn(options: EventBridgeStandInOptions): EventBridgeStandIn {
-  const { cloudFormation, rules } = options;
-  const seenEvents = new Set<string>();
-  const lastStatus = new Map<string, string>();
-  const idsByName = new Map<string, string>();
-  const faults = new Map<string, { skip: number; lose: number; duplicate: number }>();
-  const delivered: { event: StackStatusChange; result?: unknown; startedAt: number; endedAt?: number }[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let primed = false;
-  let stopped = false;
-
-  const track = (work: Promise<void>) => {
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-  };
-
-  const deliverOnce = async (entry: string, event: StackStatusChange) => {
-    for (let attempt = 1; ; attempt++) {
-      const delivery: (typeof delivered)[number] = { event, startedAt: Date.now() };
-      delivered.push(delivery);
-      try {
-        delivery.result = await options.deliver(entry, event);
-        delivery.endedAt = Date.now();
-        return;
-      } catch (error) {
-        if (attempt >= DELIVERY_ATTEMPTS || stopped) return options.onError?.(error);
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
-    }
-  };
-
-  /** How many copies of a matched event the fault switches let through. */
-  const copiesOf = (event: StackStatusChange) => {
-    const stackName = event.detail['stack-id'].split(':stack/')[1]?.split('/')[0] ?? '';
-    const fault = faults.get(stackName) ?? faults.get('*');
-    if (fault === undefined) return 1;
-    if (fault.skip > 0) {
-      fault.skip -= 1;
-      return 1;
-    }
-    if (fault.lose > 0) {
-      fault.lose -= 1;
-      return 0;
-    }
-    if (fault.duplicate > 0) {
-      fault.duplicate -= 1;
-      return 2;
-    }
-    return 1;
-  };
-
-  /** Delivers an event to the target of every rule that matches it, `copies` times. */
-  const route = (event: StackStatusChange, copies: (event: StackStatusChange) => number) => {
-    const targets = rules.filter((rule) => matchesPattern(rule.pattern, event));
-    if (targets.length === 0) return;
-    const count = copies(event);
-    for (const rule of targets) for (let i = 0; i < count; i++) track(deliverOnce(rule.targetEntry, event));
-  };
-
-  /** New stack-level events of one stack, oldest first; before the first sweep they only mark what was there. */
-  const observeStack = async (stackId: string) => {
-    const { StackEvents } = await cloudFormation.send(new DescribeStackEventsCommand({ StackName: stackId }));
-    const own = (StackEvents ?? [])
-      .filter((e) => e.ResourceType === 'AWS::CloudFormation::Stack' && e.PhysicalResourceId === e.StackId)
-      .reverse();
-    for (const event of own) {
-      if (event.EventId === undefined || seenEvents.has(event.EventId)) continue;
-      seenEvents.add(event.EventId);
-      if (primed && !stopped) route(stackStatusChange(event), copiesOf);
-    }
-  };
-
-  const sweep = async () => {
-    let nextToken: string | undefined;
-    do {
-      const page = await cloudFormation.send(new ListStacksCommand({ NextToken: nextToken }));
-      for (const summary of page.StackSummaries ?? []) {
-        if (!summary.StackId || !summary.StackStatus) continue;
-        if (summary.StackName) idsByName.set(summary.StackName, summary.StackId);
-        if (lastStatus.get(summary.StackId) === summary.StackStatus) continue;
-        await observeStack(summary.StackId);
-        lastStatus.set(summary.StackId, summary.StackStatus);
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-  };
-
-  let sweeping: Promise<void> | undefined;
-  const sweepOnce = () => {
-    sweeping ??= sweep().finally(() => {
-      sweeping = undefined;
-    });
-    return sweeping;
+  const bus: EventBusState = {
+    options,
+    seenEvents: new Set(),
+    lastStatus: new Map(),
+    idsByName: new Map(),
+    faults: new Map(),
+    delivered: [],
+    inFlight: new Set(),
+    primed: false,
+    stopped: false,
+    sweeping: undefined,
   };
   // What the emulator holds already happened before this stand-in: it is not news.
-  const priming = sweepOnce()
+  const priming = sweepOnce(bus)
     .catch((error: unknown) => options.onError?.(error))
     .finally(() => {
-      primed = true;
+      bus.primed = true;
     });
   const timer = setInterval(() => {
-    if (primed) sweepOnce().catch((error: unknown) => options.onError?.(error));
+    if (bus.primed) sweepOnce(bus).catch((error: unknown) => options.onError?.(error));
   }, options.intervalMs ?? 1000);
   timer.unref();
+  const idle = async () => {
+    while (bus.inFlight.size > 0) await Promise.all([...bus.inFlight]);
+  };
 
   return {
     observe: async (stackNameOrId) => {
       await priming;
-      if (stopped) return;
-      if (stackNameOrId === undefined) return sweepOnce();
+      if (bus.stopped) return;
+      if (stackNameOrId === undefined) return sweepOnce(bus);
       // A live stack answers to its name; a deleted one only to its id (known once seen).
-      await observeStack(idsByName.get(stackNameOrId) ?? stackNameOrId).catch(() => sweepOnce());
+      await observeStack(bus, bus.idsByName.get(stackNameOrId) ?? stackNameOrId).catch(() => sweepOnce(bus));
     },
-    publish: (event) => route(event, () => 1),
-    delivered: () => delivered.map((d) => d.event),
-    deliveries: () => [...delivered],
+    publish: (event) => route(bus, event, () => 1),
+    delivered: () => bus.delivered.map((d) => d.event),
+    deliveries: () => [...bus.delivered],
     setFault: (stackName, fault) =>
-      faults.set(stackName, { skip: fault.skip ?? 0, lose: fault.lose ?? 0, duplicate: fault.duplicate ?? 0 }),
-    idle: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
+      bus.faults.set(stackName, { skip: fault.skip ?? 0, lose: fault.lose ?? 0, duplicate: fault.duplicate ?? 0 }),
+    idle,
     stop: async () => {
-      stopped = true;
+      bus.stopped = true;
       clearInterval(timer);
       await priming;
-      await sweeping?.catch(() => undefined);
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      await bus.sweeping?.catch(() => undefined);
+      await idle();
     },
   };
+}
+
+/** One sweep at a time: a caller during a sweep shares it. */
+function sweepOnce(bus: EventBusState): Promise<void> {
+  bus.sweeping ??= sweepStacks(bus).finally(() => {
+    bus.sweeping = undefined;
+  });
+  return bus.sweeping;
+}
+
+/** Looks at every stack whose status changed since the last sweep. */
+async function sweepStacks(bus: EventBusState): Promise<void> {
+  let nextToken: string | undefined;
+  do {
+    const page = await bus.options.cloudFormation.send(new ListStacksCommand({ NextToken: nextToken }));
+    for (const summary of page.StackSummaries ?? []) {
+      if (!summary.StackId || !summary.StackStatus) continue;
+      if (summary.StackName) bus.idsByName.set(summary.StackName, summary.StackId);
+      if (bus.lastStatus.get(summary.StackId) === summary.StackStatus) continue;
+      await observeStack(bus, summary.StackId);
+      bus.lastStatus.set(summary.StackId, summary.StackStatus);
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+}
+
+/** New stack-level events of one stack, oldest first; before the first sweep they only mark what was there. */
+async function observeStack(bus: EventBusState, stackId: string): Promise<void> {
+  const { StackEvents } = await bus.options.cloudFormation.send(new DescribeStackEventsCommand({ StackName: stackId }));
+  const own = (StackEvents ?? [])
+    .filter((e) => e.ResourceType === 'AWS::CloudFormation::Stack' && e.PhysicalResourceId === e.StackId)
+    .reverse();
+  for (const event of own) {
+    if (event.EventId === undefined || bus.seenEvents.has(event.EventId)) continue;
+    bus.seenEvents.add(event.EventId);
+    if (bus.primed && !bus.stopped) route(bus, stackStatusChange(event), (matched) => copiesOf(bus.faults, matched));
+  }
+}
+
+/** Delivers an event to the target of every rule that matches it, `copies` times. */
+function route(bus: EventBusState, event: StackStatusChange, copies: (event: StackStatusChange) => number): void {
+  const targets = bus.options.rules.filter((rule) => matchesPattern(rule.pattern, event));
+  if (targets.length === 0) return;
+  const count = copies(event);
+  for (const rule of targets) for (let i = 0; i < count; i++) track(bus, deliverOnce(bus, rule.targetEntry, event));
+}
+
+function track(bus: EventBusState, work: Promise<void>): void {
+  bus.inFlight.add(work);
+  void work.finally(() => bus.inFlight.delete(work));
+}
+
+/** Invokes the target, retried as EventBridge retries a Lambda target; each attempt is a delivery. */
+async function deliverOnce(bus: EventBusState, entry: string, event: StackStatusChange): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const delivery: MutableDelivery = { event, startedAt: Date.now() };
+    bus.delivered.push(delivery);
+    try {
+      delivery.result = await bus.options.deliver(entry, event);
+      delivery.endedAt = Date.now();
+      return;
+    } catch (error) {
+      if (attempt >= DELIVERY_ATTEMPTS || bus.stopped) return bus.options.onError?.(error);
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
+/** How many copies of a matched event the fault switches let through. */
+function copiesOf(faults: Map<string, Fault>, event: StackStatusChange): number {
+  const stackName = event.detail['stack-id'].split(':stack/')[1]?.split('/')[0] ?? '';
+  const fault = faults.get(stackName) ?? faults.get('*');
+  if (fault === undefined) return 1;
+  if (fault.skip > 0) {
+    fault.skip -= 1;
+    return 1;
+  }
+  if (fault.lose > 0) {
+    fault.lose -= 1;
+    return 0;
+  }
+  if (fault.duplicate > 0) {
+    fault.duplicate -= 1;
+    return 2;
+  }
+  return 1;
 }

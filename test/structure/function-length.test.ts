@@ -21,8 +21,6 @@ const ALLOWED_LONG: Readonly<Record<string, string>> = {
     'the lifecycle state machine as one chain, just rewritten for event-driven stack waits; to be split per phase',
   'control-plane/constructs/provisioner.ts:Provisioner.createFunctions':
     'one HouseFunction per task with its grants; just rewritten for event-driven stack waits',
-  'local/eventbridge-stand-in.ts:startEventBridgeStandIn':
-    'new with the event-driven stack waits; one closure over the rules and the stack-event poller, to be split',
   'control-plane/constructs/catalog.ts:Catalog.constructor': 'being changed by the lifecycle events change',
   'control-plane/constructs/api.ts:EnvironmentsApi.constructor': 'being changed by the timeline route change',
   'control-plane/control-plane-stack.ts:ControlPlaneStack.constructor':
