@@ -106,260 +106,298 @@ interface TaskContainers {
 const environmentOf = (container: ContainerDefinition | undefined): Record<string, string> =>
   Object.fromEntries((container?.environment ?? []).map((e) => [e.name ?? '', e.value ?? '']));
 
-export function startFargateTaskStandIn(options: FargateTaskStandInOptions): FargateTaskStandIn {
-  const log = options.log ?? (() => undefined);
-  const live = new Map<string, LiveEnvironment>(); // by stack id
+/** What the stand-in's steps share: the tasks running and starting, the stacks described, the URLs to remove. */
+interface TaskFleet {
+  readonly options: FargateTaskStandInOptions;
+  readonly log: (message: string) => void;
+  /** Running tasks, by stack id. */
+  readonly live: Map<string, LiveEnvironment>;
   /** Starts under way, by stack id: a pass and the workflow's own reconcile share them. */
-  const starting = new Map<string, Promise<void>>();
+  readonly starting: Map<string, Promise<void>>;
   /** Stacks already described: an environment's parent (facts) or not (null). Stack ids never change owner. */
-  const described = new Map<string, StackFacts | null>();
+  readonly described: Map<string, StackFacts | null>;
   /** Environments whose URLs must still be removed from the registry (retried until it worked). */
-  const toUnpublish = new Set<string>();
-  const limit = limiter(options.maxConcurrentStarts ?? 4);
-  let image: Promise<ProbeImage | undefined> | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
+  readonly toUnpublish: Set<string>;
+  readonly limit: <T>(job: () => Promise<T>) => Promise<T>;
+  image: Promise<ProbeImage | undefined> | undefined;
+  /** The full pass under way, and whether another one was asked for meanwhile. */
+  running: Promise<void> | undefined;
+  again: boolean;
+  stopped: boolean;
+}
 
-  /** The probe built on first use; without a build (esbuild failed), tasks run the sources through tsx. */
-  function probeImage(): Promise<ProbeImage | undefined> {
-    image ??= buildProbeImage().catch((error: unknown) => {
-      log(`probe build failed, tasks run through tsx: ${(error as Error).message}`);
-      return undefined;
-    });
-    return image;
-  }
-
-  async function startProbe(environmentId: string, basePath: string | undefined): Promise<ProbeProcess> {
-    const probeOptions = {
-      awsEndpoint: options.probeAwsEndpoint,
-      onOutput: (line: string) => log(`[probe ${environmentId}] ${line}`),
-      ...(basePath ? { basePath } : {}),
-    };
-    if (options.startProbe) return options.startProbe(probeOptions);
-    const built = await probeImage();
-    return startProbeProcess(built ? { ...probeOptions, image: built } : probeOptions);
-  }
-
-  async function listStacks(): Promise<StackSummary[]> {
-    const stacks: StackSummary[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await options.cloudFormation.send(new ListStacksCommand({ NextToken: nextToken }));
-      stacks.push(...(page.StackSummaries ?? []).filter((s) => s.StackName?.startsWith(ENVIRONMENT_STACK_PREFIX)));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return stacks;
-  }
-
-  /** An environment's parent stack is `dsenv-<EnvironmentId>` and has a `PublicURI` output. */
-  function factsOf(stack: Stack | undefined): StackFacts | null {
-    const environmentId = stack?.Parameters?.find((p) => p.ParameterKey === 'EnvironmentId')?.ParameterValue;
-    const output = (key: string) => stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-    const publicUri = output('PublicURI');
-    const [clusterName, serviceName] = [output('ClusterName'), output('ServiceName')];
-    if (!stack || !environmentId || !publicUri || stack.StackName !== stackNameFor(environmentId)) return null;
-    return { environmentId, publicUri, ...(clusterName && serviceName ? { clusterName, serviceName } : {}) };
-  }
-
-  /** The containers of the environment's ECS service, from its task definition in the emulator. */
-  async function containersOf(facts: StackFacts): Promise<TaskContainers> {
-    if (!options.ecs || !facts.clusterName || !facts.serviceName) return {};
-    const { services } = await options.ecs.send(
-      new DescribeServicesCommand({ cluster: facts.clusterName, services: [facts.serviceName] }),
-    );
-    const taskDefinition = services?.[0]?.taskDefinition;
-    if (!taskDefinition) return {};
-    const described = await options.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-    const containers = described.taskDefinition?.containerDefinitions ?? [];
-    return {
-      probe: containers.find((c) => c.name === 'probe'),
-      service: containers.find((c) => c.name !== 'probe'),
-    };
-  }
-
-  /** Starts the service container as the command its image is mapped to, with its command and environment. */
-  async function startService(environmentId: string, container: ContainerDefinition): Promise<ServiceProcess> {
-    const image = container.image ?? '';
-    if (!options.imageCommands) throw new Error(`no image mapping file: cannot run ${image}`);
-    const mapping = readLocalImageCommands(options.imageCommands).images[image];
-    if (!mapping) throw new Error(`${image} is not in ${options.imageCommands}: its task cannot start`);
-    const folder = path.dirname(options.imageCommands);
-    return startServiceProcess({
-      argv: [...mapping.command, ...(container.command ?? [])],
-      cwd: path.resolve(folder, mapping.cwd ?? '.'),
-      environment: environmentOf(container),
-      port: await freePort(),
-      onOutput: (line) => log(`[service ${environmentId}] ${line}`),
-    });
-  }
-
-  async function describe(stackId: string): Promise<StackFacts | null> {
-    if (described.has(stackId)) return described.get(stackId) ?? null;
-    const out = await options.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
-    const facts = factsOf(out.Stacks?.[0]);
-    described.set(stackId, facts);
-    return facts;
-  }
-
-  /** The environment's parent stack as CloudFormation describes it by name, if it exists. */
-  async function stackOf(environmentId: string): Promise<Stack | undefined> {
-    try {
-      const out = await options.cloudFormation.send(
-        new DescribeStacksCommand({ StackName: stackNameFor(environmentId) }),
-      );
-      return out.Stacks?.[0];
-    } catch (error) {
-      if (/does not exist/.test((error as Error).message ?? '')) return undefined;
-      throw error;
-    }
-  }
-
-  /** Starts the stack's task unless it runs or is starting; resolves when it runs (or failed to start). */
-  function ensureTask(stackId: string, stackName: string, facts: StackFacts): Promise<void> {
-    if (stopped || live.has(stackId)) return Promise.resolve();
-    let start = starting.get(stackId);
-    if (!start) {
-      start = limit(() => startTask(stackId, stackName, facts)).finally(() => starting.delete(stackId));
-      starting.set(stackId, start);
-    }
-    return start;
-  }
-
-  async function startTask(stackId: string, stackName: string, facts: StackFacts): Promise<void> {
-    if (stopped) return;
-    const containers = await containersOf(facts);
-    const [probe, service] = await Promise.allSettled([
-      startProbe(facts.environmentId, environmentOf(containers.probe).PROBE_BASE_PATH),
-      containers.service ? startService(facts.environmentId, containers.service) : Promise.resolve(undefined),
-    ]);
-    const started = [probe, service].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
-    const failure = [probe, service].find((r) => r.status === 'rejected');
-    if (stopped || failure || probe.status !== 'fulfilled' || service.status !== 'fulfilled') {
-      await Promise.all(started.map((p) => p.stop()));
-      if (failure) throw failure.reason;
-      return;
-    }
-    const probeTarget = { host: '127.0.0.1', port: probe.value.port };
-    const target: LoadBalancerTarget = service.value
-      ? { servicePort: service.value.port, probe: probeTarget }
-      : probeTarget;
-    const port = await openEnvironmentPort(target);
-    options.loadBalancer.register(facts.publicUri, target);
-    const localUrls = [loopbackUrl('127.0.0.1', port.port), loopbackUrl('::1', port.port)];
-    const serviceFields = service.value ? { service: service.value } : {};
-    live.set(stackId, { ...facts, stackId, stackName, probe: probe.value, ...serviceFields, port, localUrls });
-    toUnpublish.delete(facts.environmentId);
-    const pids = service.value
-      ? `probe pid ${probe.value.pid}, service pid ${service.value.pid}`
-      : `pid ${probe.value.pid}`;
-    log(`task of ${facts.environmentId} running (${pids}); ${localUrls.join(' ')}`);
-  }
-
-  const taskAlive = (environment: LiveEnvironment) =>
-    environment.probe.alive() && (environment.service?.alive() ?? true);
-
-  async function stopTask(environment: LiveEnvironment): Promise<void> {
-    // A pass and the workflow's own reconcile may both find it gone: only the first one stops it.
-    if (live.get(environment.stackId) !== environment) return;
-    live.delete(environment.stackId);
-    options.loadBalancer.unregister(environment.publicUri);
-    await environment.port.close();
-    await Promise.all([environment.probe.stop(), environment.service?.stop()]);
-    toUnpublish.add(environment.environmentId);
-    log(`task of ${environment.environmentId} stopped`);
-  }
-
-  /** Writes the URLs of running tasks (every time: a handler that rewrites `outputs` drops them) and removes old ones. */
-  async function publish(environmentId?: string): Promise<void> {
-    for (const environment of live.values()) {
-      if (environmentId !== undefined && environment.environmentId !== environmentId) continue;
-      await options.publishLocalUrls(environment.environmentId, environment.localUrls);
-    }
-    for (const id of [...toUnpublish]) {
-      if (environmentId !== undefined && id !== environmentId) continue;
-      await options.publishLocalUrls(id, undefined);
-      toUnpublish.delete(id);
-    }
-  }
-
-  async function reconcileOnce(): Promise<void> {
-    const stacks = await listStacks();
-    const up = new Map<string, StackSummary>();
-    for (const stack of stacks) {
-      if (stack.StackId && UP_STATUSES.has(stack.StackStatus ?? '')) up.set(stack.StackId, stack);
-    }
-    for (const environment of [...live.values()]) {
-      if (!up.has(environment.stackId) || !taskAlive(environment)) await stopTask(environment);
-    }
-    const starts: Promise<void>[] = [];
-    for (const [stackId, stack] of up) {
-      if (stopped || live.has(stackId)) continue;
-      const facts = await describe(stackId);
-      if (facts) starts.push(ensureTask(stackId, stack.StackName ?? '', facts));
-    }
-    const failed = (await Promise.allSettled(starts)).filter((r) => r.status === 'rejected');
-    await publish();
-    if (failed[0]) throw failed[0].reason;
-  }
-
-  /** One environment: its task runs exactly when its stack is up. */
-  async function reconcileEnvironment(environmentId: string): Promise<void> {
-    const stack = await stackOf(environmentId);
-    const stackId = stack?.StackId;
-    const isUp = stackId !== undefined && UP_STATUSES.has(stack?.StackStatus ?? '');
-    for (const environment of [...live.values()]) {
-      if (environment.environmentId !== environmentId) continue;
-      if (!isUp || environment.stackId !== stackId || !taskAlive(environment)) await stopTask(environment);
-    }
-    if (isUp && stackId && !stopped && !live.has(stackId)) {
-      if (!described.has(stackId)) described.set(stackId, factsOf(stack));
-      const facts = described.get(stackId);
-      if (facts) await ensureTask(stackId, stack?.StackName ?? '', facts);
-    }
-    await publish(environmentId);
-  }
-
-  /** Full passes are serialized: concurrent callers share the pass in progress, then one more runs if asked. */
-  let again = false;
-  function reconcile(environmentId?: string): Promise<void> {
-    if (environmentId !== undefined) return reconcileEnvironment(environmentId);
-    if (running !== undefined) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await reconcileOnce();
-      } while (again && !stopped);
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
+export function startFargateTaskStandIn(options: FargateTaskStandInOptions): FargateTaskStandIn {
+  const fleet: TaskFleet = {
+    options,
+    log: options.log ?? (() => undefined),
+    live: new Map(),
+    starting: new Map(),
+    described: new Map(),
+    toUnpublish: new Set(),
+    limit: limiter(options.maxConcurrentStarts ?? 4),
+    image: undefined,
+    running: undefined,
+    again: false,
+    stopped: false,
+  };
   const timer = setInterval(() => {
-    if (!stopped) reconcile().catch((error: unknown) => options.onError?.(error));
+    if (!fleet.stopped) reconcile(fleet).catch((error: unknown) => options.onError?.(error));
   }, options.intervalMs ?? 1000);
   timer.unref();
 
   return {
-    reconcile,
-    live: () => [...live.values()],
+    reconcile: (environmentId) => reconcile(fleet, environmentId),
+    live: () => [...fleet.live.values()],
     stop: async () => {
-      stopped = true;
+      fleet.stopped = true;
       clearInterval(timer);
-      await running?.catch(() => undefined);
-      await Promise.allSettled([...starting.values()]);
-      for (const environment of [...live.values()]) {
-        live.delete(environment.stackId);
-        options.loadBalancer.unregister(environment.publicUri);
-        await environment.port.close();
-        await Promise.all([environment.probe.stop(), environment.service?.stop()]);
-      }
-      await (await image)?.dispose();
+      await stopFleet(fleet);
     },
   };
+}
+
+/** Full passes are serialized: concurrent callers share the pass in progress, then one more runs if asked. */
+function reconcile(fleet: TaskFleet, environmentId?: string): Promise<void> {
+  if (environmentId !== undefined) return reconcileEnvironment(fleet, environmentId);
+  if (fleet.running !== undefined) {
+    fleet.again = true;
+    return fleet.running;
+  }
+  fleet.running = (async () => {
+    do {
+      fleet.again = false;
+      await reconcileOnce(fleet);
+    } while (fleet.again && !fleet.stopped);
+  })().finally(() => {
+    fleet.running = undefined;
+  });
+  return fleet.running;
+}
+
+/** One pass over every stack: tasks of stacks that are up run, the others' are stopped, URLs republished. */
+async function reconcileOnce(fleet: TaskFleet): Promise<void> {
+  const stacks = await listEnvironmentStacks(fleet.options.cloudFormation);
+  const up = new Map<string, StackSummary>();
+  for (const stack of stacks) {
+    if (stack.StackId && UP_STATUSES.has(stack.StackStatus ?? '')) up.set(stack.StackId, stack);
+  }
+  for (const environment of [...fleet.live.values()]) {
+    if (!up.has(environment.stackId) || !taskAlive(environment)) await stopTask(fleet, environment);
+  }
+  const starts: Promise<void>[] = [];
+  for (const [stackId, stack] of up) {
+    if (fleet.stopped || fleet.live.has(stackId)) continue;
+    const facts = await describeOnce(fleet, stackId);
+    if (facts) starts.push(ensureTask(fleet, stackId, stack.StackName ?? '', facts));
+  }
+  const failed = (await Promise.allSettled(starts)).filter((r) => r.status === 'rejected');
+  await publish(fleet);
+  if (failed[0]) throw failed[0].reason;
+}
+
+/** One environment: its task runs exactly when its stack is up. */
+async function reconcileEnvironment(fleet: TaskFleet, environmentId: string): Promise<void> {
+  const { live, described } = fleet;
+  const stack = await stackOf(fleet.options.cloudFormation, environmentId);
+  const stackId = stack?.StackId;
+  const isUp = stackId !== undefined && UP_STATUSES.has(stack?.StackStatus ?? '');
+  for (const environment of [...live.values()]) {
+    if (environment.environmentId !== environmentId) continue;
+    if (!isUp || environment.stackId !== stackId || !taskAlive(environment)) await stopTask(fleet, environment);
+  }
+  if (isUp && stackId && !fleet.stopped && !live.has(stackId)) {
+    if (!described.has(stackId)) described.set(stackId, factsOf(stack));
+    const facts = described.get(stackId);
+    if (facts) await ensureTask(fleet, stackId, stack?.StackName ?? '', facts);
+  }
+  await publish(fleet, environmentId);
+}
+
+async function listEnvironmentStacks(cloudFormation: CloudFormationClient): Promise<StackSummary[]> {
+  const stacks: StackSummary[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await cloudFormation.send(new ListStacksCommand({ NextToken: nextToken }));
+    stacks.push(...(page.StackSummaries ?? []).filter((s) => s.StackName?.startsWith(ENVIRONMENT_STACK_PREFIX)));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return stacks;
+}
+
+/** An environment's parent stack is `dsenv-<EnvironmentId>` and has a `PublicURI` output. */
+function factsOf(stack: Stack | undefined): StackFacts | null {
+  const environmentId = stack?.Parameters?.find((p) => p.ParameterKey === 'EnvironmentId')?.ParameterValue;
+  const output = (key: string) => stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
+  const publicUri = output('PublicURI');
+  const [clusterName, serviceName] = [output('ClusterName'), output('ServiceName')];
+  if (!stack || !environmentId || !publicUri || stack.StackName !== stackNameFor(environmentId)) return null;
+  return { environmentId, publicUri, ...(clusterName && serviceName ? { clusterName, serviceName } : {}) };
+}
+
+async function describeOnce(fleet: TaskFleet, stackId: string): Promise<StackFacts | null> {
+  if (fleet.described.has(stackId)) return fleet.described.get(stackId) ?? null;
+  const out = await fleet.options.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+  const facts = factsOf(out.Stacks?.[0]);
+  fleet.described.set(stackId, facts);
+  return facts;
+}
+
+/** The environment's parent stack as CloudFormation describes it by name, if it exists. */
+async function stackOf(cloudFormation: CloudFormationClient, environmentId: string): Promise<Stack | undefined> {
+  try {
+    const out = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackNameFor(environmentId) }));
+    return out.Stacks?.[0];
+  } catch (error) {
+    if (/does not exist/.test((error as Error).message ?? '')) return undefined;
+    throw error;
+  }
+}
+
+/** Starts the stack's task unless it runs or is starting; resolves when it runs (or failed to start). */
+function ensureTask(fleet: TaskFleet, stackId: string, stackName: string, facts: StackFacts): Promise<void> {
+  if (fleet.stopped || fleet.live.has(stackId)) return Promise.resolve();
+  let start = fleet.starting.get(stackId);
+  if (!start) {
+    start = fleet
+      .limit(() => startTask(fleet, stackId, stackName, facts))
+      .finally(() => fleet.starting.delete(stackId));
+    fleet.starting.set(stackId, start);
+  }
+  return start;
+}
+
+/** Starts the task's containers, then routes the environment's name and its own port to them. */
+async function startTask(fleet: TaskFleet, stackId: string, stackName: string, facts: StackFacts): Promise<void> {
+  if (fleet.stopped) return;
+  const containers = await containersOf(fleet.options.ecs, facts);
+  const [probe, service] = await Promise.allSettled([
+    startProbe(fleet, facts.environmentId, environmentOf(containers.probe).PROBE_BASE_PATH),
+    containers.service ? startService(fleet, facts.environmentId, containers.service) : Promise.resolve(undefined),
+  ]);
+  const started = [probe, service].flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+  const failure = [probe, service].find((r) => r.status === 'rejected');
+  if (fleet.stopped || failure || probe.status !== 'fulfilled' || service.status !== 'fulfilled') {
+    await Promise.all(started.map((p) => p.stop()));
+    if (failure) throw failure.reason;
+    return;
+  }
+  const probeTarget = { host: '127.0.0.1', port: probe.value.port };
+  const target: LoadBalancerTarget = service.value
+    ? { servicePort: service.value.port, probe: probeTarget }
+    : probeTarget;
+  const port = await openEnvironmentPort(target);
+  fleet.options.loadBalancer.register(facts.publicUri, target);
+  const localUrls = [loopbackUrl('127.0.0.1', port.port), loopbackUrl('::1', port.port)];
+  const serviceFields = service.value ? { service: service.value } : {};
+  fleet.live.set(stackId, { ...facts, stackId, stackName, probe: probe.value, ...serviceFields, port, localUrls });
+  fleet.toUnpublish.delete(facts.environmentId);
+  const pids = service.value
+    ? `probe pid ${probe.value.pid}, service pid ${service.value.pid}`
+    : `pid ${probe.value.pid}`;
+  fleet.log(`task of ${facts.environmentId} running (${pids}); ${localUrls.join(' ')}`);
+}
+
+/** The containers of the environment's ECS service, from its task definition in the emulator. */
+async function containersOf(ecs: ECSClient | undefined, facts: StackFacts): Promise<TaskContainers> {
+  if (!ecs || !facts.clusterName || !facts.serviceName) return {};
+  const { services } = await ecs.send(
+    new DescribeServicesCommand({ cluster: facts.clusterName, services: [facts.serviceName] }),
+  );
+  const taskDefinition = services?.[0]?.taskDefinition;
+  if (!taskDefinition) return {};
+  const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+  const containers = described.taskDefinition?.containerDefinitions ?? [];
+  return {
+    probe: containers.find((c) => c.name === 'probe'),
+    service: containers.find((c) => c.name !== 'probe'),
+  };
+}
+
+/** The probe built on first use; without a build (esbuild failed), tasks run the sources through tsx. */
+function probeImage(fleet: TaskFleet): Promise<ProbeImage | undefined> {
+  fleet.image ??= buildProbeImage().catch((error: unknown) => {
+    fleet.log(`probe build failed, tasks run through tsx: ${(error as Error).message}`);
+    return undefined;
+  });
+  return fleet.image;
+}
+
+async function startProbe(
+  fleet: TaskFleet,
+  environmentId: string,
+  basePath: string | undefined,
+): Promise<ProbeProcess> {
+  const probeOptions = {
+    awsEndpoint: fleet.options.probeAwsEndpoint,
+    onOutput: (line: string) => fleet.log(`[probe ${environmentId}] ${line}`),
+    ...(basePath ? { basePath } : {}),
+  };
+  if (fleet.options.startProbe) return fleet.options.startProbe(probeOptions);
+  const built = await probeImage(fleet);
+  return startProbeProcess(built ? { ...probeOptions, image: built } : probeOptions);
+}
+
+/** Starts the service container as the command its image is mapped to, with its command and environment. */
+async function startService(
+  fleet: TaskFleet,
+  environmentId: string,
+  container: ContainerDefinition,
+): Promise<ServiceProcess> {
+  const { imageCommands } = fleet.options;
+  const image = container.image ?? '';
+  if (!imageCommands) throw new Error(`no image mapping file: cannot run ${image}`);
+  const mapping = readLocalImageCommands(imageCommands).images[image];
+  if (!mapping) throw new Error(`${image} is not in ${imageCommands}: its task cannot start`);
+  const folder = path.dirname(imageCommands);
+  return startServiceProcess({
+    argv: [...mapping.command, ...(container.command ?? [])],
+    cwd: path.resolve(folder, mapping.cwd ?? '.'),
+    environment: environmentOf(container),
+    port: await freePort(),
+    onOutput: (line) => fleet.log(`[service ${environmentId}] ${line}`),
+  });
+}
+
+const taskAlive = (environment: LiveEnvironment) => environment.probe.alive() && (environment.service?.alive() ?? true);
+
+async function stopTask(fleet: TaskFleet, environment: LiveEnvironment): Promise<void> {
+  // A pass and the workflow's own reconcile may both find it gone: only the first one stops it.
+  if (fleet.live.get(environment.stackId) !== environment) return;
+  fleet.live.delete(environment.stackId);
+  await releaseTask(fleet.options.loadBalancer, environment);
+  fleet.toUnpublish.add(environment.environmentId);
+  fleet.log(`task of ${environment.environmentId} stopped`);
+}
+
+/** Takes the environment off the listener, closes its port and stops its processes. */
+async function releaseTask(loadBalancer: LoadBalancerStandIn, environment: LiveEnvironment): Promise<void> {
+  loadBalancer.unregister(environment.publicUri);
+  await environment.port.close();
+  await Promise.all([environment.probe.stop(), environment.service?.stop()]);
+}
+
+/** Writes the URLs of running tasks (every time: a handler that rewrites `outputs` drops them) and removes old ones. */
+async function publish(fleet: TaskFleet, environmentId?: string): Promise<void> {
+  for (const environment of fleet.live.values()) {
+    if (environmentId !== undefined && environment.environmentId !== environmentId) continue;
+    await fleet.options.publishLocalUrls(environment.environmentId, environment.localUrls);
+  }
+  for (const id of [...fleet.toUnpublish]) {
+    if (environmentId !== undefined && id !== environmentId) continue;
+    await fleet.options.publishLocalUrls(id, undefined);
+    fleet.toUnpublish.delete(id);
+  }
+}
+
+/** Once the pass and the starts under way are over, every task is stopped and the probe image disposed of. */
+async function stopFleet(fleet: TaskFleet): Promise<void> {
+  await fleet.running?.catch(() => undefined);
+  await Promise.allSettled([...fleet.starting.values()]);
+  for (const environment of [...fleet.live.values()]) {
+    fleet.live.delete(environment.stackId);
+    await releaseTask(fleet.options.loadBalancer, environment);
+  }
+  await (await fleet.image)?.dispose();
 }
 
 /** Runs at most `max` of the given jobs at a time, the others in the order they came. */
