@@ -19,12 +19,17 @@ import {
   functionEntriesByArn,
   resolveReferences,
 } from './control-plane-resources.js';
-import { functionEnvironment, synthesizeControlPlane } from './control-plane-template.js';
+import {
+  type ControlPlaneTemplate,
+  functionEnvironment,
+  type SynthesizedControlPlane,
+  synthesizeControlPlane,
+} from './control-plane-template.js';
 import { startDnsStandIn } from './dns-stand-in.js';
 import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
 import { startEmulator } from './emulator-process.js';
 import { type EventBridgeStandIn, eventRulesFromTemplate, startEventBridgeStandIn } from './eventbridge-stand-in.js';
-import { startFargateTaskStandIn } from './fargate-task-stand-in.js';
+import { type FargateTaskStandIn, startFargateTaskStandIn } from './fargate-task-stand-in.js';
 import { concurrentInvocations, invoke, REPO_ROOT } from './lambda-runtime.js';
 import { startLoadBalancerStandIn, type TargetFault } from './load-balancer-stand-in.js';
 import { type DualListener, listenOn, listenOnLoopback } from './loopback.js';
@@ -148,307 +153,447 @@ function scheduledEvent() {
   };
 }
 
-export async function startLocalControlPlane(options: LocalControlPlaneOptions = {}): Promise<LocalControlPlane> {
-  const log = options.log ?? ((line: string) => console.log(`[local] ${line}`));
+/** The parts started so far: each registers how it stops; they stop in the reverse order of their start. */
+interface Parts {
+  onStop(stop: () => Promise<void>): void;
+  /** Sets a process environment variable, restored once every part has stopped. */
+  setEnv(name: string, value: string | undefined): void;
+  /** Stops every part started so far (once; later calls share it), then restores the environment. */
+  stop(): Promise<void>;
+}
+
+function partsInStartOrder(log: (line: string) => void): Parts {
   const cleanups: (() => Promise<void>)[] = [];
   const savedEnv = new Map<string, string | undefined>();
-  const setEnv = (name: string, value: string | undefined) => {
-    if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
+  const restore = (name: string, value: string | undefined) => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   };
   let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) {
-        try {
-          await cleanup();
-        } catch (error) {
-          log(`stop: ${(error as Error).message}`);
+  return {
+    onStop: (stop) => {
+      cleanups.push(stop);
+    },
+    setEnv: (name, value) => {
+      if (!savedEnv.has(name)) savedEnv.set(name, process.env[name]);
+      restore(name, value);
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        for (const cleanup of cleanups.reverse()) {
+          try {
+            await cleanup();
+          } catch (error) {
+            log(`stop: ${(error as Error).message}`);
+          }
         }
-      }
-      for (const [name, value] of savedEnv) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    })();
-    return stopping;
+        for (const [name, value] of savedEnv) restore(name, value);
+      })();
+      return stopping;
+    },
   };
+}
 
+/** What every start-up step receives: the options, where lines go, and the parts to register with. */
+interface Launch {
+  readonly options: LocalControlPlaneOptions;
+  readonly log: (line: string) => void;
+  readonly parts: Parts;
+}
+
+/**
+ * What parts started early call on parts started later: the load balancer asks which environment a host name is
+ * (the task stand-in knows), the Step Functions stand-in lets the task and event stand-ins catch up. Bound once
+ * those run; until then they do nothing.
+ */
+interface LateBindings {
+  environmentOfHost: (hostname: string) => string | undefined;
+  reconcileTasks: (environmentId: string | undefined) => Promise<void>;
+  observeStack: (environmentId: string) => void;
+}
+
+type NetworkStandIns = Awaited<ReturnType<typeof startNetworkStandIns>>;
+type EmulatorClients = ReturnType<typeof emulatorClients>;
+
+export async function startLocalControlPlane(options: LocalControlPlaneOptions = {}): Promise<LocalControlPlane> {
+  const log = options.log ?? ((line: string) => console.log(`[local] ${line}`));
+  const launch: Launch = { options, log, parts: partsInStartOrder(log) };
+  const late: LateBindings = {
+    environmentOfHost: () => undefined,
+    reconcileTasks: async () => undefined,
+    observeStack: () => undefined,
+  };
   try {
-    // The emulator.
-    let emulatorUrl = options.emulatorEndpoint ?? process.env.AWS_ENDPOINT_URL;
-    if (emulatorUrl) {
-      await checkEmulator(emulatorUrl);
-    } else {
-      const emulator = await startEmulator();
-      cleanups.push(() => emulator.stop());
-      emulatorUrl = emulator.endpoint;
-      log(`emulator started at ${emulatorUrl}`);
-    }
-    const emulator = new URL(emulatorUrl);
-    const emulatorHost = emulator.hostname === 'localhost' ? '127.0.0.1' : emulator.hostname.replace(/^\[|\]$/g, '');
-    const emulatorPort = Number(emulator.port || 80);
-
-    const imageCommands = path.resolve(
-      options.imageCommands ?? process.env.LOCAL_IMAGE_COMMANDS ?? path.join(REPO_ROOT, 'local', 'images.json'),
-    );
-
+    const emulatorUrl = await useEmulator(launch);
+    const imageCommands = imageCommandsFile(options);
     // The control plane as deployed: state machine, tables, function environment.
     const synthesized = synthesizeControlPlane({
       ttl: { defaultMinutes: 240, minMinutes: 1, maxMinutes: 10080 },
       ...options.config,
     });
-
-    // Stand-ins for the network around the environments.
-    const targetFaults = new Map<string, TargetFault>();
-    let environmentOfHost: (hostname: string) => string | undefined = () => undefined;
-    const loadBalancer = await startLoadBalancerStandIn(options.listenerPort ?? 0, {
-      faultFor: (hostname) => {
-        if (targetFaults.size === 0) return undefined;
-        const environmentId = environmentOfHost(hostname);
-        return environmentId === undefined ? undefined : targetFaults.get(environmentId);
-      },
-    });
-    cleanups.push(() => loadBalancer.close());
-    const dns = await startDnsStandIn({ isLive: (name) => loadBalancer.hostnames().includes(name) });
-    cleanups.push(() => dns.close());
-    const emulatorOverIpv6 = await startTcpForwarder('::1', { host: emulatorHost, port: emulatorPort });
-    cleanups.push(() => emulatorOverIpv6.close());
-
-    // Step Functions: the synthesized definition, each task bound to the handler it invokes on AWS.
-    const { values: referenced } = resolveReferences(synthesized.template);
-    const stateMachineArn = referenced.STATE_MACHINE_ARN;
-    if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
-    let reconcileTasks: (environmentId: string | undefined) => Promise<void> = async () => undefined;
-    let observeStack: (environmentId: string) => void = () => undefined;
-    const tasks = Object.fromEntries(
-      Object.entries(synthesized.taskHandlers).map(([state, entry]) => [
-        state,
-        (payload: unknown) => invoke(entry, payload),
-      ]),
-    );
-    const stepFunctions = await startStepFunctionsStandIn({
-      stateMachineArn,
-      definition: synthesized.definition as unknown as StateMachineDefinition,
-      tasks,
-      retryIntervalMs: options.retryIntervalMs ?? 300,
-      heartbeatMs: options.heartbeatMs ?? 10_000,
-      // CloudFormation's events come about a second after the fact; the emulator completes stacks at once, so look
-      // at the stack as soon as a task that started an operation returns (the sweep catches everything else).
-      afterTask: (_state, payload) => {
-        const environmentId = environmentIdOf(payload);
-        if (environmentId !== undefined) observeStack(environmentId);
-      },
-      // On AWS a stack is CREATE_COMPLETE only once its service's tasks run (and DELETE_COMPLETE once they are
-      // gone): let the task stand-in catch up with this environment's stack (only this one: 50 environments must
-      // not wait for each other's tasks) before each step of the workflow. A stand-in failure is logged, not
-      // made the task's: the handler then sees what a task that failed to start leaves (validation says so).
-      beforeTask: async (state, payload) => {
-        await reconcileTasks(environmentIdOf(payload)).catch((error: unknown) =>
-          log(`task stand-in: ${(error as Error).message}`),
-        );
-        await options.beforeTask?.(state, payload);
-      },
-    });
-    cleanups.push(() => stepFunctions.close());
-
-    // The functions' environment, as in the template, with local endpoints. Set before any handler is imported.
-    const { literals } = functionEnvironment(synthesized.template);
-    for (const [name, value] of Object.entries(literals)) if (!NOT_LOCAL.has(name)) setEnv(name, value);
-    for (const [name, value] of Object.entries(referenced)) setEnv(name, value);
-    const localEnv: Record<string, string | undefined> = {
-      LISTENER_PORT: String(loadBalancer.port),
-      DNS_SERVERS: dns.address,
-      IPV6_PROBER_FUNCTION: undefined,
-      AWS_ENDPOINT_URL: emulatorUrl,
-      AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_USE_DUALSTACK_ENDPOINT: undefined,
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
-      ...(await concurrentInvocations()),
-      // Local mode only: the images a service may name (read by the API), and what runs for each (the task stand-in).
-      LOCAL_IMAGE_COMMANDS: imageCommands,
-    };
-    for (const [name, value] of Object.entries(localEnv)) setEnv(name, value);
-
-    // What the control-plane stack creates.
-    const resources = await createControlPlaneResources(emulatorUrl, synthesized.template);
-
-    // Change streams: the registry's changes → the lifecycle events' publisher.
-    const streams = await startStreamTriggers({
-      template: synthesized.template,
-      emulatorUrl,
-      invoke: (entry, event) => invoke(entry, event),
-      intervalMs: options.schedulerIntervalMs ?? 1000,
-      onError: (error) => log(`stream stand-in: ${(error as Error).message}`),
-    });
-    cleanups.push(() => streams.stop());
-
-    // Fargate tasks, published in the registry as the environments' local URLs.
-    const clientConfig = emulatorClientConfig(emulatorUrl);
-    const cloudFormation = new CloudFormationClient(clientConfig);
-    const dynamo = new DynamoDBClient(clientConfig);
-    const ecs = new ECSClient(clientConfig);
-    const documentClient = DynamoDBDocumentClient.from(dynamo);
-    cleanups.push(async () => {
-      cloudFormation.destroy();
-      dynamo.destroy();
-      ecs.destroy();
-    });
-    const fargate = startFargateTaskStandIn({
-      cloudFormation,
-      ecs,
-      imageCommands,
-      loadBalancer,
-      probeAwsEndpoint: `http://[::1]:${emulatorOverIpv6.port}`,
-      publishLocalUrls: (id, urls) => publishLocalUrls(documentClient, resources.tableName, id, urls),
-      intervalMs: options.taskIntervalMs ?? 1000,
-      log: (line) => {
-        if (options.verbose || !/^\[(probe|service) /.test(line)) log(line);
-      },
-      onError: (error) => log(`task stand-in: ${(error as Error).message}`),
-    });
-    cleanups.push(() => fargate.stop());
-
-    // CloudFormation's stack-status events, through the rules of the template to their targets.
-    const stackEvents = startEventBridgeStandIn({
-      cloudFormation,
-      rules: eventRulesFromTemplate(synthesized.template),
-      deliver: (entry, event) => invoke(entry, event),
-      intervalMs: options.pollMs ?? 1000,
-      onError: (error) => log(`event stand-in: ${(error as Error).message}`),
-    });
-    cleanups.push(() => stackEvents.stop());
-    observeStack = (environmentId) => {
-      stackEvents
-        .observe(stackNameFor(environmentId))
-        .catch((error: unknown) => log(`event stand-in: ${(error as Error).message}`));
-    };
-    reconcileTasks = (environmentId) => fargate.reconcile(environmentId);
-    environmentOfHost = (hostname) =>
-      fargate.live().find((e) => e.publicUri.toLowerCase().replace(/\.$/, '') === hostname)?.environmentId;
-
-    // Service Catalog: a launch deploys the product template to the emulator and runs its registration here.
-    const serviceCatalog = await startServiceCatalogStandIn({
-      cloudFormation,
-      invokeRegistration: (event) => invoke(REGISTRATION_ENTRY, event),
-      description: catalogDescription(synthesized.template),
-      rules: {
-        ttl: {
-          defaultMinutes: Number(process.env.DEFAULT_TTL_MINUTES ?? 240),
-          minMinutes: Number(process.env.MIN_TTL_MINUTES ?? 1),
-          maxMinutes: Number(process.env.MAX_TTL_MINUTES ?? 10080),
-        },
-      },
-      log,
-    });
-    cleanups.push(() => serviceCatalog.close());
-    setEnv('AWS_ENDPOINT_URL_SERVICE_CATALOG', serviceCatalog.endpoint);
-
-    // Scheduler firing (state machine and function targets).
-    const functionEntries = functionEntriesByArn(synthesized.template);
-    const schedulerClient = new SchedulerClient(clientConfig);
-    const sfnClient = new SFNClient({ ...clientConfig, endpoint: stepFunctions.endpoint });
-    const schedules = startSchedulerStandIn({
-      scheduler: schedulerClient,
-      stepFunctions: sfnClient,
-      groupName: resources.scheduleGroup,
-      invokeFunction: (arn, input) => {
-        const entry = functionEntries.get(arn);
-        if (entry === undefined) throw new Error(`no local function ${arn}`);
-        return invoke(entry, input);
-      },
-      intervalMs: options.schedulerIntervalMs ?? 1000,
-      onFire: (name, executionArn) => log(`schedule ${name} fired: ${executionArn.split(':').pop()}`),
-      onError: (error) => log(`scheduler stand-in: ${(error as Error).message}`),
-    });
-    cleanups.push(async () => {
-      await schedules.stop();
-      schedulerClient.destroy();
-      sfnClient.destroy();
-    });
-
-    // The sweeper: at start-up (resumes lost executions, expires what is due) and periodically.
-    let sweeping: Promise<unknown> | undefined;
-    const sweep = () => {
-      sweeping ??= invoke('functions/workflow/sweeper.ts', scheduledEvent()).finally(() => {
-        sweeping = undefined;
-      });
-      return sweeping;
-    };
-    const sweepTimer = setInterval(() => {
-      sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
-    }, options.sweepIntervalMs ?? 5000);
-    sweepTimer.unref();
-    cleanups.push(async () => {
-      clearInterval(sweepTimer);
-      await sweeping?.catch(() => undefined);
-    });
-    await fargate.reconcile().catch((error: unknown) => log(`task stand-in: ${(error as Error).message}`));
-    const summary = await sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
-    if (summary) log(`sweeper at start-up: ${JSON.stringify(summary)}`);
-
-    // The API.
-    let up = false;
-    const adapter = createApiGatewayAdapter({
-      invoke: (route, event) => invoke(route.entry, event, 15_000),
-      health: () => up,
-      onError: (error, route) => log(`${route.method} ${route.resource}: ${(error as Error).message}`),
-    });
-    const makeServer = () => createServer((req, res) => void adapter(req, res));
-    const requestedPort = options.port ?? 3000;
-    let apiListener: DualListener;
-    let apiHost = '127.0.0.1';
-    if (options.host) {
-      if (!LOOPBACK.has(options.host)) {
-        log(`WARNING: listening on ${options.host}: X-Principal is trusted, anyone who can reach it acts as anyone`);
-      }
-      apiHost = options.host;
-      apiListener = await listenOn(makeServer(), requestedPort, options.host);
-    } else {
-      apiListener = await listenOnLoopback(makeServer, requestedPort);
-    }
-    cleanups.push(() => apiListener.close());
-    up = true;
-
-    const hostForUrl = isIP(apiHost) === 6 ? `[${apiHost}]` : apiHost;
+    const { template } = synthesized;
+    const { values: referenced } = resolveReferences(template);
+    const network = await startNetworkStandIns(launch, emulatorUrl, late);
+    const stepFunctions = await startStepFunctions(launch, synthesized, referenced, late);
+    setTemplateEnvironment(launch, template, referenced);
+    const localEnv = await localEnvironment(options, { network, emulatorUrl, stepFunctions, imageCommands });
+    for (const [name, value] of Object.entries(localEnv)) launch.parts.setEnv(name, value);
+    const resources = await createControlPlaneResources(emulatorUrl, template);
+    await startStreams(launch, template, emulatorUrl);
+    const clients = emulatorClients(launch, emulatorUrl);
+    const fargate = startTasks(launch, { clients, network, imageCommands, tableName: resources.tableName });
+    const stackEvents = startStackEvents(launch, clients.cloudFormation, template);
+    bindLate(late, { fargate, stackEvents, log });
+    const serviceCatalog = await startServiceCatalog(launch, clients.cloudFormation, template);
+    startSchedules(launch, { clients, stepFunctions, template, groupName: resources.scheduleGroup });
+    const sweep = startSweeper(launch);
+    await catchUp(launch, fargate, sweep);
+    const api = await startApi(launch);
     return {
-      apiUrl: `http://${hostForUrl}:${apiListener.port}`,
+      apiUrl: api.url,
       emulatorUrl,
-      listenerPort: loadBalancer.port,
-      dnsServer: dns.address,
+      listenerPort: network.loadBalancer.port,
+      dnsServer: network.dns.address,
       stepFunctions,
       stackEvents,
       serviceCatalog,
-      liveEnvironments: () =>
-        fargate.live().map((e) => ({
-          environmentId: e.environmentId,
-          publicUri: e.publicUri,
-          probePid: e.probe.pid,
-          ...(e.service ? { servicePid: e.service.pid } : {}),
-          localUrls: e.localUrls,
-        })),
+      liveEnvironments: () => liveEnvironments(fargate),
       sweep,
       setTargetFault: (environmentId, fault) => {
-        if (fault === undefined) targetFaults.delete(environmentId);
-        else targetFaults.set(environmentId, fault);
+        if (fault === undefined) network.targetFaults.delete(environmentId);
+        else network.targetFaults.set(environmentId, fault);
       },
       stop: async () => {
-        up = false;
-        await stop();
+        api.down();
+        await launch.parts.stop();
       },
     };
   } catch (error) {
-    await stop();
+    await launch.parts.stop();
     throw error;
   }
+}
+
+/** The emulator given (checked), else one started here. */
+async function useEmulator({ options, log, parts }: Launch): Promise<string> {
+  const given = options.emulatorEndpoint ?? process.env.AWS_ENDPOINT_URL;
+  if (given) {
+    await checkEmulator(given);
+    return given;
+  }
+  const emulator = await startEmulator();
+  parts.onStop(() => emulator.stop());
+  log(`emulator started at ${emulator.endpoint}`);
+  return emulator.endpoint;
+}
+
+function imageCommandsFile(options: LocalControlPlaneOptions): string {
+  return path.resolve(
+    options.imageCommands ?? process.env.LOCAL_IMAGE_COMMANDS ?? path.join(REPO_ROOT, 'local', 'images.json'),
+  );
+}
+
+/** Stand-ins for the network around the environments: load balancer, DNS, and the emulator over IPv6. */
+async function startNetworkStandIns({ options, parts }: Launch, emulatorUrl: string, late: LateBindings) {
+  const emulator = new URL(emulatorUrl);
+  const emulatorHost = emulator.hostname === 'localhost' ? '127.0.0.1' : emulator.hostname.replace(/^\[|\]$/g, '');
+  const emulatorPort = Number(emulator.port || 80);
+  const targetFaults = new Map<string, TargetFault>();
+  const loadBalancer = await startLoadBalancerStandIn(options.listenerPort ?? 0, {
+    faultFor: (hostname) => {
+      if (targetFaults.size === 0) return undefined;
+      const environmentId = late.environmentOfHost(hostname);
+      return environmentId === undefined ? undefined : targetFaults.get(environmentId);
+    },
+  });
+  parts.onStop(() => loadBalancer.close());
+  const dns = await startDnsStandIn({ isLive: (name) => loadBalancer.hostnames().includes(name) });
+  parts.onStop(() => dns.close());
+  const emulatorOverIpv6 = await startTcpForwarder('::1', { host: emulatorHost, port: emulatorPort });
+  parts.onStop(() => emulatorOverIpv6.close());
+  return { targetFaults, loadBalancer, dns, emulatorOverIpv6 };
+}
+
+/** Step Functions: the synthesized definition, each task bound to the handler it invokes on AWS. */
+async function startStepFunctions(
+  { options, log, parts }: Launch,
+  synthesized: SynthesizedControlPlane,
+  referenced: Record<string, string>,
+  late: LateBindings,
+): Promise<StepFunctionsStandIn> {
+  const stateMachineArn = referenced.STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new Error('the template sets no STATE_MACHINE_ARN');
+  const tasks = Object.fromEntries(
+    Object.entries(synthesized.taskHandlers).map(([state, entry]) => [
+      state,
+      (payload: unknown) => invoke(entry, payload),
+    ]),
+  );
+  const stepFunctions = await startStepFunctionsStandIn({
+    stateMachineArn,
+    definition: synthesized.definition as unknown as StateMachineDefinition,
+    tasks,
+    retryIntervalMs: options.retryIntervalMs ?? 300,
+    heartbeatMs: options.heartbeatMs ?? 10_000,
+    // CloudFormation's events come about a second after the fact; the emulator completes stacks at once, so look
+    // at the stack as soon as a task that started an operation returns (the sweep catches everything else).
+    afterTask: (_state, payload) => {
+      const environmentId = environmentIdOf(payload);
+      if (environmentId !== undefined) late.observeStack(environmentId);
+    },
+    // On AWS a stack is CREATE_COMPLETE only once its service's tasks run (and DELETE_COMPLETE once they are
+    // gone): let the task stand-in catch up with this environment's stack (only this one: 50 environments must
+    // not wait for each other's tasks) before each step of the workflow. A stand-in failure is logged, not
+    // made the task's: the handler then sees what a task that failed to start leaves (validation says so).
+    beforeTask: async (state, payload) => {
+      await late
+        .reconcileTasks(environmentIdOf(payload))
+        .catch((error: unknown) => log(`task stand-in: ${(error as Error).message}`));
+      await options.beforeTask?.(state, payload);
+    },
+  });
+  parts.onStop(() => stepFunctions.close());
+  return stepFunctions;
+}
+
+/** The local endpoints and settings the functions' environment gets over the template's (read after it is set). */
+async function localEnvironment(
+  options: LocalControlPlaneOptions,
+  local: { network: NetworkStandIns; emulatorUrl: string; stepFunctions: StepFunctionsStandIn; imageCommands: string },
+): Promise<Record<string, string | undefined>> {
+  return {
+    LISTENER_PORT: String(local.network.loadBalancer.port),
+    DNS_SERVERS: local.network.dns.address,
+    IPV6_PROBER_FUNCTION: undefined,
+    AWS_ENDPOINT_URL: local.emulatorUrl,
+    AWS_ENDPOINT_URL_SFN: local.stepFunctions.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_USE_DUALSTACK_ENDPOINT: undefined,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? 'WARN',
+    ...(await concurrentInvocations()),
+    // Local mode only: the images a service may name (read by the API), and what runs for each (the task stand-in).
+    LOCAL_IMAGE_COMMANDS: local.imageCommands,
+  };
+}
+
+/** The functions' environment, as in the template, the references resolved. Set before any handler is imported. */
+function setTemplateEnvironment({ parts }: Launch, template: ControlPlaneTemplate, referenced: Record<string, string>) {
+  const { literals } = functionEnvironment(template);
+  for (const [name, value] of Object.entries(literals)) if (!NOT_LOCAL.has(name)) parts.setEnv(name, value);
+  for (const [name, value] of Object.entries(referenced)) parts.setEnv(name, value);
+}
+
+/** Change streams: the registry's changes → the lifecycle events' publisher. */
+async function startStreams({ options, log, parts }: Launch, template: ControlPlaneTemplate, emulatorUrl: string) {
+  const streams = await startStreamTriggers({
+    template,
+    emulatorUrl,
+    invoke: (entry, event) => invoke(entry, event),
+    intervalMs: options.schedulerIntervalMs ?? 1000,
+    onError: (error) => log(`stream stand-in: ${(error as Error).message}`),
+  });
+  parts.onStop(() => streams.stop());
+}
+
+/** The SDK clients the stand-ins use to read the emulator. */
+function emulatorClients({ parts }: Launch, emulatorUrl: string) {
+  const config = emulatorClientConfig(emulatorUrl);
+  const cloudFormation = new CloudFormationClient(config);
+  const dynamo = new DynamoDBClient(config);
+  const ecs = new ECSClient(config);
+  const documentClient = DynamoDBDocumentClient.from(dynamo);
+  parts.onStop(async () => {
+    cloudFormation.destroy();
+    dynamo.destroy();
+    ecs.destroy();
+  });
+  return { config, cloudFormation, ecs, documentClient };
+}
+
+/** Fargate tasks, published in the registry as the environments' local URLs. */
+function startTasks(
+  { options, log, parts }: Launch,
+  local: { clients: EmulatorClients; network: NetworkStandIns; imageCommands: string; tableName: string },
+): FargateTaskStandIn {
+  const { clients, network } = local;
+  const fargate = startFargateTaskStandIn({
+    cloudFormation: clients.cloudFormation,
+    ecs: clients.ecs,
+    imageCommands: local.imageCommands,
+    loadBalancer: network.loadBalancer,
+    probeAwsEndpoint: `http://[::1]:${network.emulatorOverIpv6.port}`,
+    publishLocalUrls: (id, urls) => publishLocalUrls(clients.documentClient, local.tableName, id, urls),
+    intervalMs: options.taskIntervalMs ?? 1000,
+    log: (line) => {
+      if (options.verbose || !/^\[(probe|service) /.test(line)) log(line);
+    },
+    onError: (error) => log(`task stand-in: ${(error as Error).message}`),
+  });
+  parts.onStop(() => fargate.stop());
+  return fargate;
+}
+
+/** CloudFormation's stack-status events, through the rules of the template to their targets. */
+function startStackEvents(
+  { options, log, parts }: Launch,
+  cloudFormation: CloudFormationClient,
+  template: ControlPlaneTemplate,
+): EventBridgeStandIn {
+  const stackEvents = startEventBridgeStandIn({
+    cloudFormation,
+    rules: eventRulesFromTemplate(template),
+    deliver: (entry, event) => invoke(entry, event),
+    intervalMs: options.pollMs ?? 1000,
+    onError: (error) => log(`event stand-in: ${(error as Error).message}`),
+  });
+  parts.onStop(() => stackEvents.stop());
+  return stackEvents;
+}
+
+function bindLate(
+  late: LateBindings,
+  { fargate, stackEvents, log }: { fargate: FargateTaskStandIn; stackEvents: EventBridgeStandIn; log: Launch['log'] },
+): void {
+  late.observeStack = (environmentId) => {
+    stackEvents
+      .observe(stackNameFor(environmentId))
+      .catch((error: unknown) => log(`event stand-in: ${(error as Error).message}`));
+  };
+  late.reconcileTasks = (environmentId) => fargate.reconcile(environmentId);
+  late.environmentOfHost = (hostname) =>
+    fargate.live().find((e) => e.publicUri.toLowerCase().replace(/\.$/, '') === hostname)?.environmentId;
+}
+
+/** Service Catalog: a launch deploys the product template to the emulator and runs its registration here. */
+async function startServiceCatalog(
+  { log, parts }: Launch,
+  cloudFormation: CloudFormationClient,
+  template: ControlPlaneTemplate,
+): Promise<ServiceCatalogStandIn> {
+  const serviceCatalog = await startServiceCatalogStandIn({
+    cloudFormation,
+    invokeRegistration: (event) => invoke(REGISTRATION_ENTRY, event),
+    description: catalogDescription(template),
+    rules: {
+      ttl: {
+        defaultMinutes: Number(process.env.DEFAULT_TTL_MINUTES ?? 240),
+        minMinutes: Number(process.env.MIN_TTL_MINUTES ?? 1),
+        maxMinutes: Number(process.env.MAX_TTL_MINUTES ?? 10080),
+      },
+    },
+    log,
+  });
+  parts.onStop(() => serviceCatalog.close());
+  parts.setEnv('AWS_ENDPOINT_URL_SERVICE_CATALOG', serviceCatalog.endpoint);
+  return serviceCatalog;
+}
+
+/** Scheduler firing (state machine and function targets). */
+function startSchedules(
+  { options, log, parts }: Launch,
+  local: {
+    clients: EmulatorClients;
+    stepFunctions: StepFunctionsStandIn;
+    template: ControlPlaneTemplate;
+    groupName: string;
+  },
+): void {
+  const functionEntries = functionEntriesByArn(local.template);
+  const schedulerClient = new SchedulerClient(local.clients.config);
+  const sfnClient = new SFNClient({ ...local.clients.config, endpoint: local.stepFunctions.endpoint });
+  const schedules = startSchedulerStandIn({
+    scheduler: schedulerClient,
+    stepFunctions: sfnClient,
+    groupName: local.groupName,
+    invokeFunction: (arn, input) => {
+      const entry = functionEntries.get(arn);
+      if (entry === undefined) throw new Error(`no local function ${arn}`);
+      return invoke(entry, input);
+    },
+    intervalMs: options.schedulerIntervalMs ?? 1000,
+    onFire: (name, executionArn) => log(`schedule ${name} fired: ${executionArn.split(':').pop()}`),
+    onError: (error) => log(`scheduler stand-in: ${(error as Error).message}`),
+  });
+  parts.onStop(async () => {
+    await schedules.stop();
+    schedulerClient.destroy();
+    sfnClient.destroy();
+  });
+}
+
+/** The sweeper, run periodically (and by `sweep()`; one run at a time, a caller during a run shares it). */
+function startSweeper({ options, log, parts }: Launch): () => Promise<unknown> {
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = () => {
+    sweeping ??= invoke('functions/workflow/sweeper.ts', scheduledEvent()).finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  };
+  const sweepTimer = setInterval(() => {
+    sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
+  }, options.sweepIntervalMs ?? 5000);
+  sweepTimer.unref();
+  parts.onStop(async () => {
+    clearInterval(sweepTimer);
+    await sweeping?.catch(() => undefined);
+  });
+  return sweep;
+}
+
+/** At start-up: the tasks of the stacks there are, then the sweeper (resumes lost executions, expires what is due). */
+async function catchUp({ log }: Launch, fargate: FargateTaskStandIn, sweep: () => Promise<unknown>): Promise<void> {
+  await fargate.reconcile().catch((error: unknown) => log(`task stand-in: ${(error as Error).message}`));
+  const summary = await sweep().catch((error: unknown) => log(`sweeper: ${(error as Error).message}`));
+  if (summary) log(`sweeper at start-up: ${JSON.stringify(summary)}`);
+}
+
+/** The API, healthy from when it listens until `down()`. */
+async function startApi({ options, log, parts }: Launch): Promise<{ url: string; down: () => void }> {
+  let up = false;
+  const adapter = createApiGatewayAdapter({
+    invoke: (route, event) => invoke(route.entry, event, 15_000),
+    health: () => up,
+    onError: (error, route) => log(`${route.method} ${route.resource}: ${(error as Error).message}`),
+  });
+  const makeServer = () => createServer((req, res) => void adapter(req, res));
+  const requestedPort = options.port ?? 3000;
+  let apiListener: DualListener;
+  let apiHost = '127.0.0.1';
+  if (options.host) {
+    if (!LOOPBACK.has(options.host)) {
+      log(`WARNING: listening on ${options.host}: X-Principal is trusted, anyone who can reach it acts as anyone`);
+    }
+    apiHost = options.host;
+    apiListener = await listenOn(makeServer(), requestedPort, options.host);
+  } else {
+    apiListener = await listenOnLoopback(makeServer, requestedPort);
+  }
+  parts.onStop(() => apiListener.close());
+  up = true;
+  const hostForUrl = isIP(apiHost) === 6 ? `[${apiHost}]` : apiHost;
+  return {
+    url: `http://${hostForUrl}:${apiListener.port}`,
+    down: () => {
+      up = false;
+    },
+  };
+}
+
+function liveEnvironments(fargate: FargateTaskStandIn): ReturnType<LocalControlPlane['liveEnvironments']> {
+  return fargate.live().map((e) => ({
+    environmentId: e.environmentId,
+    publicUri: e.publicUri,
+    probePid: e.probe.pid,
+    ...(e.service ? { servicePid: e.service.pid } : {}),
+    localUrls: e.localUrls,
+  }));
 }
 
 /** `npm start`'s process: starts the local control plane, prints where everything is, stops on a signal. */

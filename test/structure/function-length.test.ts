@@ -14,7 +14,6 @@ const MAX_LINES = 80;
 const ALLOWED_LONG: Readonly<Record<string, string>> = {
   'bench/run.ts:main':
     'edited by the changes in flight (lifecycle events, bundles); to be split into one function per measurement',
-  'local/launcher.ts:startLocalControlPlane': 'being rewritten by several changes in flight (stand-ins they add)',
   'control-plane/constructs/provisioner.ts:Provisioner.defineLifecycle':
     'the lifecycle state machine as one chain, just rewritten for event-driven stack waits; to be split per phase',
   'control-plane/constructs/provisioner.ts:Provisioner.createFunctions':
