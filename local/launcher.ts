@@ -215,6 +215,7 @@ interface LateBindings {
 type NetworkStandIns = Awaited<ReturnType<typeof startNetworkStandIns>>;
 type EmulatorClients = ReturnType<typeof emulatorClients>;
 
+/** Starts local mode's parts in order, one step each; `stop()` (or a failed start) stops them in reverse. */
 export async function startLocalControlPlane(options: LocalControlPlaneOptions = {}): Promise<LocalControlPlane> {
   const log = options.log ?? ((line: string) => console.log(`[local] ${line}`));
   const launch: Launch = { options, log, parts: partsInStartOrder(log) };
@@ -236,8 +237,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const network = await startNetworkStandIns(launch, emulatorUrl, late);
     const stepFunctions = await startStepFunctions(launch, synthesized, referenced, late);
     setTemplateEnvironment(launch, template, referenced);
-    const localEnv = await localEnvironment(options, { network, emulatorUrl, stepFunctions, imageCommands });
-    for (const [name, value] of Object.entries(localEnv)) launch.parts.setEnv(name, value);
+    await setLocalEnvironment(launch, { network, emulatorUrl, stepFunctions, imageCommands });
     const resources = await createControlPlaneResources(emulatorUrl, template);
     await startStreams(launch, template, emulatorUrl);
     const clients = emulatorClients(launch, emulatorUrl);
@@ -249,25 +249,8 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     const sweep = startSweeper(launch);
     await catchUp(launch, fargate, sweep);
     const api = await startApi(launch);
-    return {
-      apiUrl: api.url,
-      emulatorUrl,
-      listenerPort: network.loadBalancer.port,
-      dnsServer: network.dns.address,
-      stepFunctions,
-      stackEvents,
-      serviceCatalog,
-      liveEnvironments: () => liveEnvironments(fargate),
-      sweep,
-      setTargetFault: (environmentId, fault) => {
-        if (fault === undefined) network.targetFaults.delete(environmentId);
-        else network.targetFaults.set(environmentId, fault);
-      },
-      stop: async () => {
-        api.down();
-        await launch.parts.stop();
-      },
-    };
+    const started = { emulatorUrl, network, stepFunctions, stackEvents, serviceCatalog, fargate, sweep, api };
+    return localControlPlane(launch.parts, started);
   } catch (error) {
     await launch.parts.stop();
     throw error;
@@ -356,12 +339,12 @@ async function startStepFunctions(
   return stepFunctions;
 }
 
-/** The local endpoints and settings the functions' environment gets over the template's (read after it is set). */
-async function localEnvironment(
-  options: LocalControlPlaneOptions,
+/** The local endpoints and settings over the template's environment (read once that is set). */
+async function setLocalEnvironment(
+  { options, parts }: Launch,
   local: { network: NetworkStandIns; emulatorUrl: string; stepFunctions: StepFunctionsStandIn; imageCommands: string },
-): Promise<Record<string, string | undefined>> {
-  return {
+): Promise<void> {
+  const values: Record<string, string | undefined> = {
     LISTENER_PORT: String(local.network.loadBalancer.port),
     DNS_SERVERS: local.network.dns.address,
     IPV6_PROBER_FUNCTION: undefined,
@@ -380,6 +363,7 @@ async function localEnvironment(
     // Local mode only: the images a service may name (read by the API), and what runs for each (the task stand-in).
     LOCAL_IMAGE_COMMANDS: local.imageCommands,
   };
+  for (const [name, value] of Object.entries(values)) parts.setEnv(name, value);
 }
 
 /** The functions' environment, as in the template, the references resolved. Set before any handler is imported. */
@@ -582,6 +566,42 @@ async function startApi({ options, log, parts }: Launch): Promise<{ url: string;
     url: `http://${hostForUrl}:${apiListener.port}`,
     down: () => {
       up = false;
+    },
+  };
+}
+
+/** The handle on the running control plane: where it listens, its stand-ins for tests, and how it stops. */
+function localControlPlane(
+  parts: Parts,
+  started: {
+    emulatorUrl: string;
+    network: NetworkStandIns;
+    stepFunctions: StepFunctionsStandIn;
+    stackEvents: EventBridgeStandIn;
+    serviceCatalog: ServiceCatalogStandIn;
+    fargate: FargateTaskStandIn;
+    sweep: () => Promise<unknown>;
+    api: { url: string; down: () => void };
+  },
+): LocalControlPlane {
+  const { network, fargate, api } = started;
+  return {
+    apiUrl: api.url,
+    emulatorUrl: started.emulatorUrl,
+    listenerPort: network.loadBalancer.port,
+    dnsServer: network.dns.address,
+    stepFunctions: started.stepFunctions,
+    stackEvents: started.stackEvents,
+    serviceCatalog: started.serviceCatalog,
+    liveEnvironments: () => liveEnvironments(fargate),
+    sweep: started.sweep,
+    setTargetFault: (environmentId, fault) => {
+      if (fault === undefined) network.targetFaults.delete(environmentId);
+      else network.targetFaults.set(environmentId, fault);
+    },
+    stop: async () => {
+      api.down();
+      await parts.stop();
     },
   };
 }
