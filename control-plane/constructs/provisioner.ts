@@ -19,6 +19,7 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
+  type TaskStateBase,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -88,6 +89,55 @@ const TRANSIENT_RETRY: RetryProps = {
   maxDelay: Duration.seconds(60),
   jitterStrategy: JitterType.FULL,
 };
+
+/** Resources still tagged with the environment after its stack is deleted: FinishTeardown looks again, with backoff. */
+const RESOURCES_REMAIN_RETRY: RetryProps = {
+  errors: ['ResourcesRemainError'],
+  interval: Duration.seconds(30),
+  maxAttempts: 5,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(5),
+  jitterStrategy: JitterType.FULL,
+};
+
+/** A wait whose event is late goes to the look at the stack (CheckCreate/CheckDelete). */
+const CATCH_HEARTBEAT = { errors: ['States.HeartbeatTimeout'], resultPath: JsonPath.DISCARD };
+/** A conflict that persists: another execution owns the environment (Superseded). */
+const CATCH_CONFLICT = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
+/** Any other error of a provision or teardown task, stored where the failure recorders read it. */
+const CATCH_TO_FAILURE = { errors: ['States.ALL'], resultPath: '$.check.error' };
+
+/** Waiting again after a look at the stack, a bounded number of times; then the Catch records the failure. */
+function checkAgain(props: Pick<ProvisionerProps, 'heartbeatSeconds' | 'stackTimeoutMinutes'>): RetryProps {
+  return {
+    errors: ['States.HeartbeatTimeout'],
+    interval: Duration.seconds(1),
+    maxAttempts: heartbeatChecks(props),
+    backoffRate: 1,
+  };
+}
+
+/**
+ * DELETE_FAILED: DeleteStack again (a new attempt, a new ClientRequestToken); StartTeardown counts the attempts and
+ * throws StackOperationFailedError past the maximum.
+ */
+function deleteAgain(maxTeardownAttempts: number): RetryProps {
+  return {
+    errors: ['StackDeleteFailedError'],
+    interval: Duration.seconds(5),
+    maxAttempts: maxTeardownAttempts,
+    backoffRate: 2,
+    jitterStrategy: JitterType.FULL,
+  };
+}
+
+/** The states an execution ends in. */
+interface TerminalStates {
+  readonly ready: Succeed;
+  readonly superseded: Succeed;
+  readonly tornDown: Succeed;
+  readonly teardownFailed: Fail;
+}
 
 /**
  * Input of RecordCreateFailure. Every provision task's Catch stores the error at `$.check.error` (a failed stack
@@ -189,166 +239,254 @@ export class Provisioner extends Construct {
 
   /** The states, from Route to the terminal ones (docs/design.md, "The state machine"). */
   private defineLifecycle(handlers: ProvisionerFunctions, props: ProvisionerProps): Choice {
+    const ends = this.defineTerminalStates();
+    const startTeardown = this.defineTeardown(handlers, props, ends);
+    const createStack = this.defineProvisioning(handlers, props, ends, startTeardown);
+    return new Choice(this, 'Route', { stateName: 'Route' })
+      .when(Condition.stringEquals('$.action', 'provision'), createStack)
+      .when(Condition.stringEquals('$.action', 'teardown'), startTeardown);
+  }
+
+  /** Where an execution ends. */
+  private defineTerminalStates(): TerminalStates {
+    return {
+      ready: new Succeed(this, 'Ready', { stateName: 'Ready' }),
+      superseded: new Succeed(this, 'Superseded', {
+        stateName: 'Superseded',
+        comment: 'Another execution owns the environment now (deleted while provisioning, or an overlapping teardown).',
+      }),
+      tornDown: new Succeed(this, 'TornDown', { stateName: 'TornDown' }),
+      teardownFailed: new Fail(this, 'TeardownFailed', {
+        stateName: 'TeardownFailed',
+        error: 'TeardownFailed',
+        causePath: '$.check.error.Cause',
+      }),
+    };
+  }
+
+  /** StartTeardown, CheckDelete when its event is late, FinishTeardown; a failure is recorded. Returns the first. */
+  private defineTeardown(handlers: ProvisionerFunctions, props: ProvisionerProps, ends: TerminalStates): TaskStateBase {
     const environmentId = JsonPath.stringAt('$.environmentId');
-    const task = (name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string) =>
-      new LambdaInvoke(this, name, {
-        stateName: name,
-        lambdaFunction: fn,
-        // Every task learns its execution, for the correlation keys of its logs (functions/shared/correlation.ts).
-        payload: TaskInput.fromObject({ ...payload, executionArn: JsonPath.executionId }),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        resultPath,
-      }).addRetry(TRANSIENT_RETRY);
-    // A callback task: the function stores the token and starts the stack operation; the stack's event (or the
-    // heartbeat check) resumes it with `CheckStackResult` at `$.check`.
-    const stackWait = (name: string, fn: IFunction, payload: Record<string, unknown>) =>
-      new LambdaInvoke(this, name, {
-        stateName: name,
-        lambdaFunction: fn,
-        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-        payload: TaskInput.fromObject({
-          ...payload,
-          executionArn: JsonPath.executionId,
-          taskToken: JsonPath.taskToken,
-        }),
-        heartbeatTimeout: Timeout.duration(Duration.seconds(props.heartbeatSeconds)),
-        retryOnServiceExceptions: false,
-        resultPath: '$.check',
-      }).addRetry(TRANSIENT_RETRY);
-    // Waiting again after a look at the stack, a bounded number of times; then the Catch records the failure.
-    const checkAgain: RetryProps = {
-      errors: ['States.HeartbeatTimeout'],
-      interval: Duration.seconds(1),
-      maxAttempts: heartbeatChecks(props),
-      backoffRate: 1,
-    };
-    const catchHeartbeat = { errors: ['States.HeartbeatTimeout'], resultPath: JsonPath.DISCARD };
+    const recordTeardownFailure = this.failureRecorder(
+      'RecordTeardownFailure',
+      handlers.recordFailure,
+      TEARDOWN_FAILURE_INPUT,
+    )
+      .addCatch(ends.teardownFailed, { errors: ['States.ALL'], resultPath: '$.failure.error' })
+      .next(ends.teardownFailed);
 
-    // ── terminal states ──
-    const ready = new Succeed(this, 'Ready', { stateName: 'Ready' });
-    const superseded = new Succeed(this, 'Superseded', {
-      stateName: 'Superseded',
-      comment: 'Another execution owns the environment now (deleted while provisioning, or an overlapping teardown).',
-    });
-    const tornDown = new Succeed(this, 'TornDown', { stateName: 'TornDown' });
-    const teardownFailed = new Fail(this, 'TeardownFailed', {
-      stateName: 'TeardownFailed',
-      error: 'TeardownFailed',
-      causePath: '$.check.error.Cause',
-    });
-    const catchConflict = { errors: ['ConflictError'], resultPath: JsonPath.DISCARD };
-
-    // ── teardown ──
-    const recordTeardownFailure = new LambdaInvoke(this, 'RecordTeardownFailure', {
-      stateName: 'RecordTeardownFailure',
-      lambdaFunction: handlers.recordFailure,
-      payload: TaskInput.fromJsonPathAt(TEARDOWN_FAILURE_INPUT),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'recorded.$': '$.Payload' },
-      resultPath: '$.failure',
-    })
-      .addRetry(TRANSIENT_RETRY)
-      .addCatch(teardownFailed, { errors: ['States.ALL'], resultPath: '$.failure.error' })
-      .next(teardownFailed);
-    const catchToTeardownFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
-
-    // DELETE_FAILED: DeleteStack again (a new attempt, a new ClientRequestToken); StartTeardown counts the attempts
-    // and throws StackOperationFailedError past the maximum.
-    const deleteAgain: RetryProps = {
-      errors: ['StackDeleteFailedError'],
-      interval: Duration.seconds(5),
-      maxAttempts: props.maxTeardownAttempts,
-      backoffRate: 2,
-      jitterStrategy: JitterType.FULL,
-    };
-    const startTeardown = stackWait('StartTeardown', handlers.startTeardown, { environmentId })
+    const startTeardown = this.stackWait('StartTeardown', handlers.startTeardown, { environmentId }, props)
       .addRetry(CONFLICT_RETRY)
-      .addRetry(deleteAgain);
-    const checkDelete = stackWait('CheckDelete', handlers.checkStack, { environmentId, operation: 'delete' })
+      .addRetry(deleteAgain(props.maxTeardownAttempts));
+    const checkDelete = this.stackWait(
+      'CheckDelete',
+      handlers.checkStack,
+      { environmentId, operation: 'delete' },
+      props,
+    )
       .addRetry(CONFLICT_RETRY)
-      .addRetry(checkAgain)
+      .addRetry(checkAgain(props))
       .addCatch(startTeardown, { errors: ['StackDeleteFailedError'], resultPath: '$.check.error' });
-    const finishTeardown = task('FinishTeardown', handlers.finishTeardown, { environmentId }, '$.finish')
+    const finishTeardown = this.task('FinishTeardown', handlers.finishTeardown, { environmentId }, '$.finish')
       .addRetry(CONFLICT_RETRY)
-      .addRetry({
-        errors: ['ResourcesRemainError'],
-        interval: Duration.seconds(30),
-        maxAttempts: 5,
-        backoffRate: 2,
-        maxDelay: Duration.minutes(5),
-        jitterStrategy: JitterType.FULL,
-      });
+      .addRetry(RESOURCES_REMAIN_RETRY);
     // Teardowns can overlap (expiry schedule, API DELETE, sweeper): a teardown that finds the environment already
     // settled by another one ends as Superseded.
-    startTeardown.addCatch(checkDelete, catchHeartbeat);
+    startTeardown.addCatch(checkDelete, CATCH_HEARTBEAT);
     for (const teardownTask of [startTeardown, checkDelete, finishTeardown]) {
-      teardownTask.addCatch(superseded, catchConflict).addCatch(recordTeardownFailure, catchToTeardownFailure);
+      teardownTask.addCatch(ends.superseded, CATCH_CONFLICT).addCatch(recordTeardownFailure, CATCH_TO_FAILURE);
     }
     startTeardown.next(finishTeardown);
     checkDelete.next(finishTeardown);
-    finishTeardown.next(tornDown);
+    finishTeardown.next(ends.tornDown);
+    return startTeardown;
+  }
 
-    // ── provisioning ──
-    const catchToCreateFailure = { errors: ['States.ALL'], resultPath: '$.check.error' };
-    const recordCreateFailure = new LambdaInvoke(this, 'RecordCreateFailure', {
-      stateName: 'RecordCreateFailure',
-      lambdaFunction: handlers.recordFailure,
-      payload: TaskInput.fromJsonPathAt(CREATE_FAILURE_INPUT),
-      retryOnServiceExceptions: false,
-      resultSelector: { 'recorded.$': '$.Payload' },
-      resultPath: '$.failure',
-    })
-      .addRetry(TRANSIENT_RETRY)
+  /**
+   * CreateStack, CheckCreate when its event is late, Validate and Valid?; a failure is recorded and the environment
+   * torn down (`startTeardown`). Returns the first.
+   */
+  private defineProvisioning(
+    handlers: ProvisionerFunctions,
+    props: ProvisionerProps,
+    ends: TerminalStates,
+    startTeardown: TaskStateBase,
+  ): TaskStateBase {
+    const environmentId = JsonPath.stringAt('$.environmentId');
+    const recordCreateFailure = this.failureRecorder(
+      'RecordCreateFailure',
+      handlers.recordFailure,
+      CREATE_FAILURE_INPUT,
+    )
       .addRetry(CONFLICT_RETRY)
-      .addCatch(superseded, catchConflict)
+      .addCatch(ends.superseded, CATCH_CONFLICT)
       // The reason could not be stored: still clean up (the environment then ends DELETED, its failure logged).
       .addCatch(startTeardown, { errors: ['States.ALL'], resultPath: '$.failure.error' })
       .next(startTeardown);
-    const recordValidationFailure = task(
+    const recordValidationFailure = this.task(
       'RecordValidationFailure',
       handlers.recordFailure,
       { environmentId, stage: 'validate' },
       '$.failure',
     )
       .addRetry(CONFLICT_RETRY)
-      .addCatch(superseded, catchConflict)
+      .addCatch(ends.superseded, CATCH_CONFLICT)
       .addCatch(startTeardown, { errors: ['States.ALL'], resultPath: '$.failure.error' })
       .next(startTeardown);
 
-    const createStack = stackWait('CreateStack', handlers.createStack, { environmentId });
-    const checkCreate = stackWait('CheckCreate', handlers.checkStack, { environmentId, operation: 'create' });
-    const validate = task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
-    checkCreate.addRetry(checkAgain);
-    createStack.addCatch(checkCreate, catchHeartbeat);
+    const createStack = this.stackWait('CreateStack', handlers.createStack, { environmentId }, props);
+    const checkCreate = this.stackWait(
+      'CheckCreate',
+      handlers.checkStack,
+      { environmentId, operation: 'create' },
+      props,
+    );
+    const validate = this.task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
+    checkCreate.addRetry(checkAgain(props));
+    createStack.addCatch(checkCreate, CATCH_HEARTBEAT);
     for (const provisionTask of [createStack, checkCreate, validate]) {
       // A lost conditional write is retried on fresh state first: only a conflict that persists (the environment
       // is being deleted) means another execution owns it.
       provisionTask
         .addRetry(CONFLICT_RETRY)
-        .addCatch(superseded, catchConflict)
-        .addCatch(recordCreateFailure, catchToCreateFailure);
+        .addCatch(ends.superseded, CATCH_CONFLICT)
+        .addCatch(recordCreateFailure, CATCH_TO_FAILURE);
     }
     const valid = new Choice(this, 'Valid?', { stateName: 'Valid?' })
-      .when(Condition.booleanEquals('$.validation.passed', true), ready)
+      .when(Condition.booleanEquals('$.validation.passed', true), ends.ready)
       .otherwise(recordValidationFailure);
     createStack.next(validate);
     checkCreate.next(validate);
     validate.next(valid);
+    return createStack;
+  }
 
-    return new Choice(this, 'Route', { stateName: 'Route' })
-      .when(Condition.stringEquals('$.action', 'provision'), createStack)
-      .when(Condition.stringEquals('$.action', 'teardown'), startTeardown);
+  /** A task that returns its function's bare result under `resultPath`. */
+  private task(name: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string): TaskStateBase {
+    return new LambdaInvoke(this, name, {
+      stateName: name,
+      lambdaFunction: fn,
+      // Every task learns its execution, for the correlation keys of its logs (functions/shared/correlation.ts).
+      payload: TaskInput.fromObject({ ...payload, executionArn: JsonPath.executionId }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath,
+    }).addRetry(TRANSIENT_RETRY);
+  }
+
+  /**
+   * A callback task: the function stores the token and starts the stack operation; the stack's event (or the
+   * heartbeat check) resumes it with `CheckStackResult` at `$.check`.
+   */
+  private stackWait(
+    name: string,
+    fn: IFunction,
+    payload: Record<string, unknown>,
+    props: Pick<ProvisionerProps, 'heartbeatSeconds'>,
+  ): TaskStateBase {
+    return new LambdaInvoke(this, name, {
+      stateName: name,
+      lambdaFunction: fn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        ...payload,
+        executionArn: JsonPath.executionId,
+        taskToken: JsonPath.taskToken,
+      }),
+      heartbeatTimeout: Timeout.duration(Duration.seconds(props.heartbeatSeconds)),
+      retryOnServiceExceptions: false,
+      resultPath: '$.check',
+    }).addRetry(TRANSIENT_RETRY);
+  }
+
+  /** RecordCreateFailure or RecordTeardownFailure: stores the error the Catch put at `$.check.error`. */
+  private failureRecorder(name: string, fn: IFunction, input: string): TaskStateBase {
+    return new LambdaInvoke(this, name, {
+      stateName: name,
+      lambdaFunction: fn,
+      payload: TaskInput.fromJsonPathAt(input),
+      retryOnServiceExceptions: false,
+      resultSelector: { 'recorded.$': '$.Payload' },
+      resultPath: '$.failure',
+    }).addRetry(TRANSIENT_RETRY);
   }
 
   /** The functions behind the tasks, each with only the configuration and permissions it uses. */
   private createFunctions(props: ProvisionerProps): ProvisionerFunctions {
-    const { registry, blueprints, cloudFormationRole, logRetention } = props;
     const stacksArn = HouseFunction.environmentStacksArn(this);
-    const fn = (id: string, file: string, description: string, timeout = Duration.seconds(30)) =>
-      new HouseFunction(this, id, { entry: `functions/workflow/${file}`, description, logRetention, timeout });
+    return {
+      createStack: this.createStackFunction(props, stacksArn),
+      checkStack: this.workflowFunction(
+        props,
+        'CheckStackFunction',
+        'check-stack.ts',
+        'Looks at a stack whose status event is late',
+      )
+        .useTable(props.registry.table)
+        .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON),
+      validateEnvironment: this.validateEnvironmentFunction(props),
+      recordFailure: this.workflowFunction(
+        props,
+        'RecordFailureFunction',
+        'record-failure.ts',
+        'Records why provisioning, validation or teardown failed',
+      ).useTable(props.registry.table),
+      startTeardown: this.workflowFunction(
+        props,
+        'StartTeardownFunction',
+        'start-teardown.ts',
+        'Deletes the environment stack (and its expiry and warning schedules)',
+      )
+        .useTable(props.registry.table)
+        .withEnv('MAX_TEARDOWN_ATTEMPTS', props.maxTeardownAttempts)
+        .usePassRole('CFN_ROLE_ARN', props.cloudFormationRole, 'cloudformation.amazonaws.com')
+        .allow(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks'], [stacksArn], STACKS_REASON),
+      finishTeardown: this.workflowFunction(
+        props,
+        'FinishTeardownFunction',
+        'finish-teardown.ts',
+        'Verifies nothing tagged with the environment remains and records the receipt',
+      )
+        .useTable(props.registry.table)
+        .allow(['cloudformation:DescribeStacks'], [stacksArn], STACKS_REASON)
+        // The tagging API has no resource-level permissions.
+        .allow(['tag:GetResources'], ['*'], 'tag:GetResources does not support resource-level permissions.'),
+      stackEvent: this.workflowFunction(
+        props,
+        'StackEventFunction',
+        'stack-event.ts',
+        "Resumes the execution waiting on an environment stack's operation",
+      )
+        .useTable(props.registry.table)
+        .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON),
+    };
+  }
 
-    const createStack = fn('CreateStackFunction', 'create-stack.ts', 'Creates the environment stack from the blueprint')
+  /** A house function whose handler is `functions/workflow/<file>`. */
+  private workflowFunction(
+    props: Pick<ProvisionerProps, 'logRetention'>,
+    id: string,
+    file: string,
+    description: string,
+    timeout = Duration.seconds(30),
+  ): HouseFunction {
+    return new HouseFunction(this, id, {
+      entry: `functions/workflow/${file}`,
+      description,
+      logRetention: props.logRetention,
+      timeout,
+    });
+  }
+
+  /** CreateStack's function: it creates the stack from the blueprint, with the CloudFormation role. */
+  private createStackFunction(props: ProvisionerProps, stacksArn: string): HouseFunction {
+    const { registry, blueprints, cloudFormationRole } = props;
+    const createStack = this.workflowFunction(
+      props,
+      'CreateStackFunction',
+      'create-stack.ts',
+      'Creates the environment stack from the blueprint',
+    )
       .useTable(registry.table)
       .withEnv('BLUEPRINT_BASE_URL', blueprints.baseUrl)
       .withEnv('STACK_TIMEOUT_MINUTES', props.stackTimeoutMinutes)
@@ -368,66 +506,33 @@ export class Provisioner extends Construct {
     // CloudFormation reads the parent template (TemplateURL) with the caller's permissions.
     blueprints.grantReadTemplates(createStack);
     blueprints.acknowledgeTemplateRead(createStack.executionRole);
+    return createStack;
+  }
 
-    const checkStack = fn('CheckStackFunction', 'check-stack.ts', 'Looks at a stack whose status event is late')
-      .useTable(registry.table)
-      .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON);
-
-    const validateEnvironment = fn(
-      'ValidateEnvironmentFunction',
-      'validate-environment.ts',
-      'Proves the environment answers over IPv4 and IPv6 and is built as the blueprint says',
-      Duration.minutes(2),
-    )
-      .useTable(registry.table)
-      .withEnv('LISTENER_PORT', 80)
-      // EC2 and ELB describe calls do not support resource-level permissions.
-      .allow(
-        ['ec2:DescribeVpcs', 'ec2:DescribeRouteTables', 'elasticloadbalancing:DescribeLoadBalancers'],
-        ['*'],
-        'EC2 and ELB describe calls do not support resource-level permissions.',
+  /** Validate's function: it probes the environment over both protocols and describes what was built. */
+  private validateEnvironmentFunction(props: ProvisionerProps): HouseFunction {
+    return (
+      this.workflowFunction(
+        props,
+        'ValidateEnvironmentFunction',
+        'validate-environment.ts',
+        'Proves the environment answers over IPv4 and IPv6 and is built as the blueprint says',
+        Duration.minutes(2),
       )
-      // The blueprint names an environment's cluster after the environment (env-<id>).
-      .allow(
-        ['ecs:DescribeServices'],
-        [Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: 'env-*/*' })],
-        "Only services of the environments' clusters; the wildcards are the environment id and the service name.",
-      );
-
-    const recordFailure = fn(
-      'RecordFailureFunction',
-      'record-failure.ts',
-      'Records why provisioning, validation or teardown failed',
-    ).useTable(registry.table);
-
-    const startTeardown = fn(
-      'StartTeardownFunction',
-      'start-teardown.ts',
-      'Deletes the environment stack (and its expiry and warning schedules)',
-    )
-      .useTable(registry.table)
-      .withEnv('MAX_TEARDOWN_ATTEMPTS', props.maxTeardownAttempts)
-      .usePassRole('CFN_ROLE_ARN', cloudFormationRole, 'cloudformation.amazonaws.com')
-      .allow(['cloudformation:DeleteStack', 'cloudformation:DescribeStacks'], [stacksArn], STACKS_REASON);
-
-    const finishTeardown = fn(
-      'FinishTeardownFunction',
-      'finish-teardown.ts',
-      'Verifies nothing tagged with the environment remains and records the receipt',
-    )
-      .useTable(registry.table)
-      .allow(['cloudformation:DescribeStacks'], [stacksArn], STACKS_REASON)
-      // The tagging API has no resource-level permissions.
-      .allow(['tag:GetResources'], ['*'], 'tag:GetResources does not support resource-level permissions.');
-
-    const stackEvent = fn(
-      'StackEventFunction',
-      'stack-event.ts',
-      "Resumes the execution waiting on an environment stack's operation",
-    )
-      .useTable(registry.table)
-      .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON);
-
-    return { createStack, checkStack, validateEnvironment, recordFailure, startTeardown, finishTeardown, stackEvent };
+        .useTable(props.registry.table)
+        .withEnv('LISTENER_PORT', 80)
+        // EC2 and ELB describe calls do not support resource-level permissions.
+        .allow(
+          ['ec2:DescribeVpcs', 'ec2:DescribeRouteTables', 'elasticloadbalancing:DescribeLoadBalancers'],
+          ['*'],
+          'EC2 and ELB describe calls do not support resource-level permissions.',
+        )
+        // The blueprint names an environment's cluster after the environment (env-<id>).
+        .allow(
+          ['ecs:DescribeServices'],
+          [Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: 'env-*/*' })],
+          "Only services of the environments' clusters; the wildcards are the environment id and the service name.",
+        )
+    );
   }
 }
