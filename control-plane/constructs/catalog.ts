@@ -106,6 +106,40 @@ class RegistrationProductStack extends ProductStack {
   }
 }
 
+const PRODUCT_STACKS_REASON =
+  "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.";
+
+/** Service Catalog's provisioned-product stacks of this account and region. */
+function productStacksArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'SC-*/*' });
+}
+
+/**
+ * The teardown of a catalog environment terminates its provisioned product; the sweeper terminates leftovers, and
+ * looks whether a leftover product's stack is gone (then its termination ignores errors).
+ */
+function allowProductTermination(props: Pick<CatalogProps, 'startTeardown' | 'sweeper'>): void {
+  const terminators: [HouseFunction, string[]][] = [
+    [props.startTeardown, ['servicecatalog:TerminateProvisionedProduct']],
+    [props.sweeper, ['servicecatalog:SearchProvisionedProducts', 'servicecatalog:TerminateProvisionedProduct']],
+  ];
+  for (const [fn, actions] of terminators) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions,
+        resources: ['*'],
+        conditions: { StringEquals: { 'servicecatalog:accountLevel': 'self' } },
+      }),
+    );
+    acknowledgeWildcardResources(
+      fn.executionRole,
+      ['*'],
+      'Provisioned-product calls have no resource-level permissions; limited to provisioned products of this account.',
+    );
+  }
+  props.sweeper.allow(['cloudformation:DescribeStacks'], [productStacksArn(props.sweeper)], PRODUCT_STACKS_REASON);
+}
+
 /** A stable construct id per principal: reordering the list replaces nothing. */
 function principalId(arn: string): string {
   return `Principal${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
@@ -124,9 +158,30 @@ export class Catalog extends Construct {
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
-    const stack = Stack.of(this);
+    this.registration = this.createRegistration(props);
+    allowProductTermination(props);
+    const serviceToken = this.exportServiceToken();
+    this.product = this.createProduct(props, serviceToken);
+    this.portfolio = new Portfolio(this, 'Portfolio', {
+      displayName: 'dsenv environments',
+      providerName: 'dsenv',
+      description: 'Short-lived, verified dual-stack container environments',
+    });
+    this.portfolio.addProduct(this.product);
+    this.launchRole = this.createLaunchRole();
+    this.portfolio.setLaunchRole(this.product, this.launchRole);
+    for (const principalArn of props.principals ?? []) {
+      new CfnPortfolioPrincipalAssociation(this, principalId(principalArn), {
+        portfolioId: this.portfolio.portfolioId,
+        principalArn,
+        principalType: 'IAM',
+      });
+    }
+  }
 
-    this.registration = new HouseFunction(this, 'RegistrationFunction', {
+  /** The registration function, configured with the API's rules (the same checks as POST /environments). */
+  private createRegistration(props: CatalogProps): HouseFunction {
+    const registration = new HouseFunction(this, 'RegistrationFunction', {
       entry: REGISTRATION_ENTRY,
       description: 'Registers, extends and releases environments launched from Service Catalog',
       logRetention: props.logRetention,
@@ -151,55 +206,32 @@ export class Catalog extends Construct {
         'EC2 describe calls do not support resource-level permissions.',
       )
       // The launching principal and the provisioned product are tags of the product's stack.
-      .allow(
-        ['cloudformation:DescribeStacks'],
-        [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'SC-*/*' })],
-        "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
-      );
-    props.expiry.allowManageSchedules(this.registration, ['CreateSchedule', 'UpdateSchedule', 'DeleteSchedule']);
-    props.expiry.allowManageWarnings(this.registration);
-    props.blueprints.useCostModel(this.registration, props.maxEstimatedCostUsd);
+      .allow(['cloudformation:DescribeStacks'], [productStacksArn(this)], PRODUCT_STACKS_REASON);
+    props.expiry.allowManageSchedules(registration, ['CreateSchedule', 'UpdateSchedule', 'DeleteSchedule']);
+    props.expiry.allowManageWarnings(registration);
+    props.blueprints.useCostModel(registration, props.maxEstimatedCostUsd);
+    return registration;
+  }
 
-    // The teardown of a catalog environment terminates its provisioned product; the sweeper terminates leftovers.
-    const terminators: [HouseFunction, string[]][] = [
-      [props.startTeardown, ['servicecatalog:TerminateProvisionedProduct']],
-      [props.sweeper, ['servicecatalog:SearchProvisionedProducts', 'servicecatalog:TerminateProvisionedProduct']],
-    ];
-    for (const [fn, actions] of terminators) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions,
-          resources: ['*'],
-          conditions: { StringEquals: { 'servicecatalog:accountLevel': 'self' } },
-        }),
-      );
-      acknowledgeWildcardResources(
-        fn.executionRole,
-        ['*'],
-        'Provisioned-product calls have no resource-level permissions; limited to provisioned products of this account.',
-      );
-    }
-
-    // Whether a leftover product's stack is gone (then its termination ignores errors).
-    props.sweeper.allow(
-      ['cloudformation:DescribeStacks'],
-      [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'SC-*/*' })],
-      "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
-    );
-
-    const exportName = `${stack.stackName}-catalog-registration`;
+  /** The registration function's ARN as an export of this stack: the product template imports it. Returns its name. */
+  private exportServiceToken(): string {
+    const exportName = `${Stack.of(this).stackName}-catalog-registration`;
     new CfnOutput(this, 'RegistrationServiceToken', {
       value: this.registration.functionArn,
       exportName,
       description: 'ServiceToken of the Service Catalog product template',
     });
+    return exportName;
+  }
 
+  /** The product, one provisioning artifact per blueprint version. */
+  private createProduct(props: CatalogProps, serviceTokenExport: string): CloudFormationProduct {
     const productStack = new RegistrationProductStack(this, 'ProductTemplate', {
       ttl: props.ttl,
-      serviceToken: Fn.importValue(exportName),
+      serviceToken: Fn.importValue(serviceTokenExport),
     });
     const { blueprintName, version } = props.blueprints;
-    this.product = new CloudFormationProduct(this, 'Product', {
+    return new CloudFormationProduct(this, 'Product', {
       productName: 'dsenv dual-stack container environment',
       owner: 'dsenv',
       description: `A verified dual-stack VPC, ECS cluster and Fargate service behind a dual-stack ALB (${blueprintName}), torn down when its time to live runs out`,
@@ -211,20 +243,16 @@ export class Catalog extends Construct {
         },
       ],
     });
-    this.portfolio = new Portfolio(this, 'Portfolio', {
-      displayName: 'dsenv environments',
-      providerName: 'dsenv',
-      description: 'Short-lived, verified dual-stack container environments',
-    });
-    this.portfolio.addProduct(this.product);
+  }
 
-    // The launch constraint: Service Catalog deploys the product template with this role, and with it only.
-    this.launchRole = new Role(this, 'LaunchRole', {
+  /** The launch constraint's role: Service Catalog deploys the product template with this role, and with it only. */
+  private createLaunchRole(): Role {
+    const launchRole = new Role(this, 'LaunchRole', {
       assumedBy: new ServicePrincipal('servicecatalog.amazonaws.com'),
       description: 'Launch constraint of the dsenv product: deploys the product template (its registration) only',
     });
-    const productStacks = stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: 'SC-*/*' });
-    this.launchRole.addToPolicy(
+    const productStacks = productStacksArn(this);
+    launchRole.addToPolicy(
       new PolicyStatement({
         actions: [
           'cloudformation:CreateStack',
@@ -238,14 +266,14 @@ export class Catalog extends Construct {
         resources: [productStacks],
       }),
     );
-    this.launchRole.addToPolicy(
+    launchRole.addToPolicy(
       new PolicyStatement({
         actions: ['cloudformation:GetTemplateSummary', 'cloudformation:ValidateTemplate'],
         resources: ['*'],
       }),
     );
     // Service Catalog's copy of the template, which it tags for provisioning.
-    this.launchRole.addToPolicy(
+    launchRole.addToPolicy(
       new PolicyStatement({
         actions: ['s3:GetObject'],
         resources: ['*'],
@@ -253,31 +281,19 @@ export class Catalog extends Construct {
       }),
     );
     // CloudFormation invokes the registration with the launch role's credentials.
-    this.registration.grantInvoke(this.launchRole);
+    this.registration.grantInvoke(launchRole);
+    acknowledgeWildcardResources(launchRole, [productStacks], PRODUCT_STACKS_REASON);
     acknowledgeWildcardResources(
-      this.launchRole,
-      [productStacks],
-      "Only Service Catalog's provisioned-product stacks (SC-<account>-pp-<id>); the wildcards are their names and ids.",
-    );
-    acknowledgeWildcardResources(
-      this.launchRole,
+      launchRole,
       ['*'],
       'GetTemplateSummary/ValidateTemplate have no resource-level permissions; s3:GetObject is limited to objects ' +
         'Service Catalog tagged for provisioning (its copies of product templates).',
     );
     acknowledgeWildcardResources(
-      this.launchRole,
+      launchRole,
       [`${this.registration.functionArn}:*`],
       'Invokes the registration function only; the wildcard covers its versions (added by grantInvoke).',
     );
-    this.portfolio.setLaunchRole(this.product, this.launchRole);
-
-    for (const principalArn of props.principals ?? []) {
-      new CfnPortfolioPrincipalAssociation(this, principalId(principalArn), {
-        portfolioId: this.portfolio.portfolioId,
-        principalArn,
-        principalType: 'IAM',
-      });
-    }
+    return launchRole;
   }
 }
