@@ -70,25 +70,64 @@ export class EnvironmentsApi extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentsApiProps) {
     super(scope, id);
-    const { registry, stateMachine, expiry, logRetention } = props;
-    const allowedPrincipals = props.allowedPrincipals ?? [];
+    this.functions = this.createFunctions(props);
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    this.api = this.createRestApi(props);
+    this.addRoutes(this.functions);
+    acknowledgeApiFindings(this.api);
+  }
 
-    const fn = (fnId: string, file: string, description: string) =>
-      new HouseFunction(this, fnId, {
-        entry: `functions/api/${file}`,
-        description,
-        logRetention,
-        timeout: Duration.seconds(15),
-      });
-    const withTtl = (f: HouseFunction) =>
-      f
-        .withEnv('DEFAULT_TTL_MINUTES', props.ttl.defaultMinutes)
-        .withEnv('MIN_TTL_MINUTES', props.ttl.minMinutes)
-        .withEnv('MAX_TTL_MINUTES', props.ttl.maxMinutes);
+  /**
+   * One function per route, each with exactly what its code reads (functions/shared/api-config.ts reads a value when
+   * it is used); test/cdk/function-contract.test.ts runs every handler with only its function's variables and
+   * permissions.
+   */
+  private createFunctions(props: EnvironmentsApiProps): EnvironmentsApi['functions'] {
+    const { registry, stateMachine, expiry } = props;
+    const create = this.createFunction(props);
+    const get = this.apiFunction(props, 'GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(
+      registry.table,
+      'read',
+    );
+    const list = this.apiFunction(props, 'ListFunction', 'list-environments.ts', 'GET /environments').useTable(
+      registry.table,
+      'read',
+    );
 
-    // Each route gets exactly what its code reads (functions/shared/api-config.ts reads a value when it is used);
-    // test/cdk/function-contract.test.ts runs every handler with only its function's variables and permissions.
-    const create = withTtl(fn('CreateFunction', 'create-environment.ts', 'POST /environments'))
+    // Deleting the expiry schedule needs only its group (no target, no role to pass).
+    const remove = this.apiFunction(props, 'DeleteFunction', 'delete-environment.ts', 'DELETE /environments/{id}')
+      .useTable(registry.table)
+      .useStateMachine(stateMachine);
+    expiry.allowDeleteSchedules(remove);
+    expiry.allowCancelWarnings(remove);
+
+    const update = withTtl(
+      this.apiFunction(props, 'UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'),
+      props.ttl,
+    )
+      .useTable(registry.table)
+      .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
+    // An extension updates the estimate and must stay within the limit.
+    props.blueprints.useCostModel(update, props.maxEstimatedCostUsd);
+    // The schedule moves to the new expiry, or is created again when it is gone.
+    expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
+    expiry.allowManageWarnings(update);
+    const events = this.apiFunction(
+      props,
+      'EventsFunction',
+      'list-environment-events.ts',
+      'GET /environments/{id}/events',
+    ).useTable(registry.table, 'read');
+    return { create, get, list, delete: remove, update, events };
+  }
+
+  /** POST /environments: the quota, capacity and cost checks, the execution and the expiry schedule. */
+  private createFunction(props: EnvironmentsApiProps): HouseFunction {
+    const { registry, stateMachine, expiry } = props;
+    const create = withTtl(
+      this.apiFunction(props, 'CreateFunction', 'create-environment.ts', 'POST /environments'),
+      props.ttl,
+    )
       .useTable(registry.table)
       .useIdempotencyTable(registry.idempotencyTable)
       .useStateMachine(stateMachine)
@@ -110,33 +149,28 @@ export class EnvironmentsApi extends Construct {
     // The expiry schedule is created with the environment, and deleted again when the creation fails.
     expiry.allowManageSchedules(create, ['CreateSchedule', 'DeleteSchedule']);
     expiry.allowManageWarnings(create);
+    return create;
+  }
 
-    const get = fn('GetFunction', 'get-environment.ts', 'GET /environments/{id}').useTable(registry.table, 'read');
-    const list = fn('ListFunction', 'list-environments.ts', 'GET /environments').useTable(registry.table, 'read');
+  /** A house function whose handler is `functions/api/<file>`. */
+  private apiFunction(
+    props: Pick<EnvironmentsApiProps, 'logRetention'>,
+    fnId: string,
+    file: string,
+    description: string,
+  ): HouseFunction {
+    return new HouseFunction(this, fnId, {
+      entry: `functions/api/${file}`,
+      description,
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(15),
+    });
+  }
 
-    // Deleting the expiry schedule needs only its group (no target, no role to pass).
-    const remove = fn('DeleteFunction', 'delete-environment.ts', 'DELETE /environments/{id}')
-      .useTable(registry.table)
-      .useStateMachine(stateMachine);
-    expiry.allowDeleteSchedules(remove);
-    expiry.allowCancelWarnings(remove);
-
-    const update = withTtl(fn('UpdateFunction', 'update-environment.ts', 'PATCH /environments/{id}'))
-      .useTable(registry.table)
-      .withEnv('MAX_LIFETIME_MINUTES', props.maxLifetimeMinutes);
-    // An extension updates the estimate and must stay within the limit.
-    props.blueprints.useCostModel(update, props.maxEstimatedCostUsd);
-    // The schedule moves to the new expiry, or is created again when it is gone.
-    expiry.allowManageSchedules(update, ['UpdateSchedule', 'CreateSchedule']);
-    expiry.allowManageWarnings(update);
-    const events = fn('EventsFunction', 'list-environment-events.ts', 'GET /environments/{id}/events').useTable(
-      registry.table,
-      'read',
-    );
-    this.functions = { create, get, list, delete: remove, update, events };
-
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention });
-    this.api = new RestApi(this, 'Api', {
+  /** The REST API: IAM on every method, the v1 stage throttled, traced and access-logged. */
+  private createRestApi(props: EnvironmentsApiProps): RestApi {
+    const allowedPrincipals = props.allowedPrincipals ?? [];
+    return new RestApi(this, 'Api', {
       description: 'Self-service dual-stack environments',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: false,
@@ -151,7 +185,10 @@ export class EnvironmentsApi extends Construct {
       },
       policy: allowedPrincipals.length > 0 ? restrictToPrincipals(allowedPrincipals) : undefined,
     });
+  }
 
+  /** The routes, each to its function; bodies are validated against the handlers' schemas. */
+  private addRoutes(functions: EnvironmentsApi['functions']): void {
     const bodyValidator = this.api.addRequestValidator('BodyValidator', {
       requestValidatorName: 'body',
       validateRequestBody: true,
@@ -171,39 +208,50 @@ export class EnvironmentsApi extends Construct {
     const environments = this.api.root.addResource('environments');
     environments.addMethod(
       'POST',
-      new LambdaIntegration(create),
+      new LambdaIntegration(functions.create),
       withBody(bodyValidator, model('CreateEnvironmentBody', CreateEnvironmentBody)),
     );
-    environments.addMethod('GET', new LambdaIntegration(list));
+    environments.addMethod('GET', new LambdaIntegration(functions.list));
     const environment = environments.addResource('{id}');
-    environment.addMethod('GET', new LambdaIntegration(get));
-    environment.addMethod('DELETE', new LambdaIntegration(remove));
+    environment.addMethod('GET', new LambdaIntegration(functions.get));
+    environment.addMethod('DELETE', new LambdaIntegration(functions.delete));
     environment.addMethod(
       'PATCH',
-      new LambdaIntegration(update),
+      new LambdaIntegration(functions.update),
       withBody(bodyValidator, model('UpdateEnvironmentBody', UpdateEnvironmentBody)),
     );
-    environment.addResource('events').addMethod('GET', new LambdaIntegration(events));
-
-    Validations.of(this.api).acknowledge(
-      {
-        id: 'AwsSolutions::AwsSolutions-APIG3',
-        reason:
-          'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL adds cost without a ' +
-          'threat model that needs it for an internal, authenticated API.',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-APIG6',
-        reason:
-          'Access logging is on. Execution logging needs the account-wide API Gateway CloudWatch role, which this ' +
-          'stack deliberately does not own (cloudWatchRole: false).',
-      },
-      {
-        id: 'AwsSolutions::AwsSolutions-COG4',
-        reason: 'Callers are IAM principals: every method uses AWS_IAM authorization instead of a Cognito user pool.',
-      },
-    );
+    environment.addResource('events').addMethod('GET', new LambdaIntegration(functions.events));
   }
+}
+
+/** The TTL bounds a function checks a request against. */
+function withTtl(fn: HouseFunction, ttl: EnvironmentsApiProps['ttl']): HouseFunction {
+  return fn
+    .withEnv('DEFAULT_TTL_MINUTES', ttl.defaultMinutes)
+    .withEnv('MIN_TTL_MINUTES', ttl.minMinutes)
+    .withEnv('MAX_TTL_MINUTES', ttl.maxMinutes);
+}
+
+/** The cdk-nag findings the API answers by design, each with its reason. */
+function acknowledgeApiFindings(api: RestApi): void {
+  Validations.of(api).acknowledge(
+    {
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason:
+        'Every method requires SigV4 (AWS_IAM) and the stage is throttled; a WAF web ACL adds cost without a ' +
+        'threat model that needs it for an internal, authenticated API.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-APIG6',
+      reason:
+        'Access logging is on. Execution logging needs the account-wide API Gateway CloudWatch role, which this ' +
+        'stack deliberately does not own (cloudWatchRole: false).',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-COG4',
+      reason: 'Callers are IAM principals: every method uses AWS_IAM authorization instead of a Cognito user pool.',
+    },
+  );
 }
 
 /** Resource policy: only the listed principals may invoke; everyone else is denied explicitly. */
