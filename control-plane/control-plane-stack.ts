@@ -4,9 +4,9 @@ import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type ControlPlaneConfig, REPO_ROOT } from './config.js';
-import { EnvironmentsApi } from './constructs/api.js';
+import { EnvironmentsApi, type EnvironmentsApiProps } from './constructs/api.js';
 import { BlueprintStore } from './constructs/blueprint-store.js';
-import { Catalog } from './constructs/catalog.js';
+import { Catalog, type CatalogProps } from './constructs/catalog.js';
 import { CloudFormationRole } from './constructs/cloudformation-role.js';
 import { Expiry } from './constructs/expiry.js';
 import { HouseFunction } from './constructs/house-function.js';
@@ -20,6 +20,10 @@ export interface ControlPlaneStackProps extends StackProps {
   /** Validated `dsenv` context (control-plane/config.ts). */
   readonly config: ControlPlaneConfig;
 }
+
+/** The props the API and the catalog share. */
+type EngineProps = Omit<EnvironmentsApiProps, 'allowedPrincipals' | 'throttle'> &
+  Omit<CatalogProps, 'startTeardown' | 'sweeper' | 'principals'>;
 
 /** The control plane: it only composes the constructs, wiring each one's outputs into the next. */
 export class ControlPlaneStack extends Stack {
@@ -57,51 +61,20 @@ export class ControlPlaneStack extends Stack {
     this.prober = new Ipv6Prober(this, 'Ipv6Prober', { logRetention });
     this.provisioner.functions.validateEnvironment.useFunction('IPV6_PROBER_FUNCTION', this.prober.function);
 
-    this.expiry = new Expiry(this, 'Expiry', {
-      registry: this.registry,
-      stateMachine: this.provisioner.stateMachine,
-      stuckAfterMinutes: config.stuckAfterMinutes,
-      warningMinutes: config.expiryWarningMinutes,
-      logRetention,
-    });
-    this.expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
-    this.expiry.allowCancelWarnings(this.provisioner.functions.startTeardown);
-    this.expiry.grantSweeperRepairs(this.cloudFormationRole.role);
+    this.expiry = this.createExpiry(config, logRetention);
 
+    const engine = this.engineProps(config, logRetention);
     this.api = new EnvironmentsApi(this, 'Api', {
-      registry: this.registry,
-      stateMachine: this.provisioner.stateMachine,
-      expiry: this.expiry,
-      blueprints: this.blueprints,
-      defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
-      ttl: config.ttl,
-      maxLifetimeMinutes: config.maxLifetimeMinutes,
-      maxActivePerOwner: config.maxActivePerOwner,
-      regionCapacity: config.regionCapacity,
-      service: config.service,
-      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
+      ...engine,
       allowedPrincipals: config.allowedPrincipals,
       throttle: config.apiThrottle,
-      logRetention,
     });
-
     // The same engine behind a Service Catalog product (README, "Service Catalog").
     this.catalog = new Catalog(this, 'Catalog', {
-      registry: this.registry,
-      stateMachine: this.provisioner.stateMachine,
-      expiry: this.expiry,
-      blueprints: this.blueprints,
+      ...engine,
       startTeardown: this.provisioner.functions.startTeardown,
       sweeper: this.expiry.sweeper,
-      defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
-      ttl: config.ttl,
-      maxLifetimeMinutes: config.maxLifetimeMinutes,
-      maxActivePerOwner: config.maxActivePerOwner,
-      regionCapacity: config.regionCapacity,
-      service: config.service,
-      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
       principals: config.catalogPrincipals,
-      logRetention,
     });
 
     this.lifecycleEvents = new LifecycleEvents(this, 'LifecycleEvents', { registry: this.registry, logRetention });
@@ -112,7 +85,44 @@ export class ControlPlaneStack extends Stack {
       functions: this.houseFunctions(),
       apiStage: this.api.api.deploymentStage,
     });
+    this.addOutputs();
+  }
 
+  /** Expiry schedules, warnings and the sweeper; the teardown deletes an environment's schedules. */
+  private createExpiry(config: ControlPlaneConfig, logRetention: RetentionDays): Expiry {
+    const expiry = new Expiry(this, 'Expiry', {
+      registry: this.registry,
+      stateMachine: this.provisioner.stateMachine,
+      stuckAfterMinutes: config.stuckAfterMinutes,
+      warningMinutes: config.expiryWarningMinutes,
+      logRetention,
+    });
+    expiry.allowDeleteSchedules(this.provisioner.functions.startTeardown);
+    expiry.allowCancelWarnings(this.provisioner.functions.startTeardown);
+    expiry.grantSweeperRepairs(this.cloudFormationRole.role);
+    return expiry;
+  }
+
+  /** What the API and the catalog share: the engine they hand environments to, and the same rules. */
+  private engineProps(config: ControlPlaneConfig, logRetention: RetentionDays): EngineProps {
+    return {
+      registry: this.registry,
+      stateMachine: this.provisioner.stateMachine,
+      expiry: this.expiry,
+      blueprints: this.blueprints,
+      defaultImageUri: config.probeImage ?? this.probeImage().imageUri,
+      ttl: config.ttl,
+      maxLifetimeMinutes: config.maxLifetimeMinutes,
+      maxActivePerOwner: config.maxActivePerOwner,
+      regionCapacity: config.regionCapacity,
+      service: config.service,
+      maxEstimatedCostUsd: config.maxEstimatedCostUsd,
+      logRetention,
+    };
+  }
+
+  /** What an operator or a client needs from the deployed stack. */
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the environments API' });
     new CfnOutput(this, 'StateMachineArn', { value: this.provisioner.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RegistryTableName', { value: this.registry.table.tableName });
