@@ -18,22 +18,22 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CONFIG_CONTEXT_KEY, cdkJsonContext, parseConfig } from '../control-plane/config.js';
+import { CONFIG_CONTEXT_KEY, type ControlPlaneConfig, cdkJsonContext, parseConfig } from '../control-plane/config.js';
 import { BUNDLE_TARGET_BYTES, COLD_INIT_TARGET_MS } from '../control-plane/lambda-bundle.js';
 import { emulatorClientConfig } from '../local/control-plane-resources.js';
 import { synthesizeControlPlane } from '../local/control-plane-template.js';
 import { startEmulator } from '../local/emulator-process.js';
-import { type LocalControlPlane, startLocalControlPlane } from '../local/launcher.js';
-import { measureApiLoad } from './api-load.js';
+import { type LocalControlPlane, type LocalControlPlaneOptions, startLocalControlPlane } from '../local/launcher.js';
+import { type LoadResult, measureApiLoad } from './api-load.js';
 import { loadPrices, modelBlueprintCost } from './blueprint-cost.js';
 import { type BundleResult, functionsOf, measureBundles, measureVariant, type VariantResult } from './bundles.js';
 import { createConcurrently, deleteConcurrently } from './concurrency.js';
-import { startEmulatorTimingProxy } from './emulator-timing-proxy.js';
+import { type EmulatorTimingProxy, startEmulatorTimingProxy } from './emulator-timing-proxy.js';
 import { type LifecycleSample, measureSequentialLifecycles, stateDurations, summarizeLifecycles } from './lifecycle.js';
 import { countExecution, countLifecycle, priceLifecycle } from './lifecycle-cost.js';
 import { call, principal } from './local-api.js';
-import { modelWait } from './polling-model.js';
-import { percentile, summarize } from './stats.js';
+import { modelWait, type PollingModel } from './polling-model.js';
+import { percentile, type Summary, summarize } from './stats.js';
 
 const SECTIONS = ['lifecycle', 'concurrency', 'bundles', 'blueprint', 'polling'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -103,7 +103,58 @@ function formatTable(rows: readonly Row[]): string {
   return [line(all[0] as string[]), rule, ...all.slice(1).map(line)].join('\n');
 }
 
+/** What the command line asks for. */
+interface BenchOptions {
+  readonly quick: boolean;
+  readonly only: ReadonlySet<string>;
+  readonly concurrent: number;
+  /** `--concurrent` as given, if it was: the concurrency section's command then repeats it. */
+  readonly concurrentArg: string | undefined;
+  readonly out: string | undefined;
+}
+
+/** How much each section measures. */
+type Plan = ReturnType<typeof benchPlan>;
+
+/** One run: what the sections add their rows and results to. */
+interface Bench {
+  readonly options: BenchOptions;
+  readonly plan: Plan;
+  readonly started: number;
+  readonly deployConfig: ControlPlaneConfig;
+  readonly rows: Row[];
+  readonly results: Record<string, unknown>;
+  readonly loadAverages: { at: string; loadavg: number[] }[];
+}
+
+/** An API load test and the emulator calls made during it. */
+interface MeasuredLoad {
+  readonly load: LoadResult;
+  readonly emulator: OperationSummary;
+}
+
+type OperationSummary = ReturnType<typeof operationSummary>;
+
+/** Background pollers slowed down in local mode, so that their emulator calls stay out of the measured windows. */
+const BACKGROUND_INTERVALS_MS = { scheduler: 30_000, sweeper: 60_000, taskReconcile: 30_000 };
+
 async function main(): Promise<void> {
+  const options = parseOptions();
+  const silencedWarnings = countMetricsWarnings();
+  const bench = startBench(options);
+
+  let checkCreateSeconds: number | undefined;
+  if (runs(bench, 'lifecycle') || runs(bench, 'concurrency')) checkCreateSeconds = await measureLocalMode(bench);
+  if (runs(bench, 'bundles')) await measureBundleSection(bench);
+  if (runs(bench, 'blueprint')) modelBlueprint(bench);
+  if (runs(bench, 'polling')) modelPolling(bench, checkCreateSeconds);
+
+  sampleLoad(bench, 'end');
+  const { report, outFile } = writeReport(bench, silencedWarnings());
+  printReport(report, outFile);
+}
+
+function parseOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
@@ -125,10 +176,11 @@ async function main(): Promise<void> {
   const concurrent = values.concurrent === undefined ? (quick ? 5 : 50) : Number(values.concurrent);
   if (!Number.isInteger(concurrent) || concurrent < 1)
     throw new Error(`--concurrent ${values.concurrent}: not a count`);
-  const run = (section: Section) => only.has(section);
-  const cmd = (section: Section) =>
-    `npm run bench -- --only ${section}${quick ? ' --quick' : ''}${values.concurrent === undefined || section !== 'concurrency' ? '' : ` --concurrent ${concurrent}`}`;
-  const plan = {
+  return { quick, only, concurrent, concurrentArg: values.concurrent, out: values.out };
+}
+
+function benchPlan({ quick, concurrent }: BenchOptions) {
+  return {
     lifecycles: quick ? 3 : 20,
     concurrent,
     apiRate: 200,
@@ -138,551 +190,585 @@ async function main(): Promise<void> {
     coldInitRunsWithSourceMaps: quick ? 3 : 5,
     pollMs: 100,
   };
+}
 
-  // The handlers' metrics middleware warns on every invocation although metrics are off locally: count, not print.
-  let silencedWarnings = 0;
+/**
+ * The handlers' metrics middleware warns on every invocation although metrics are off locally: count, not print.
+ * Returns the count so far.
+ */
+function countMetricsWarnings(): () => number {
+  let silenced = 0;
   const warn = console.warn.bind(console);
   console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('No application metrics to publish')) silencedWarnings += 1;
+    if (typeof args[0] === 'string' && args[0].startsWith('No application metrics to publish')) silenced += 1;
     else warn(...args);
   };
+  return () => silenced;
+}
 
-  const started = now();
-  const rows: Row[] = [];
-  const results: Record<string, unknown> = {};
-  const loadAverages: { at: string; loadavg: number[] }[] = [];
-  const sampleLoad = (at: string) => loadAverages.push({ at, loadavg: loadavg().map((l) => Number(l.toFixed(2))) });
-  const progress = (line: string) => console.log(`[bench ${((now() - started) / 1000).toFixed(0)}s] ${line}`);
-  sampleLoad('start');
-  const deployConfig = parseConfig(cdkJsonContext()[CONFIG_CONTEXT_KEY]);
+function startBench(options: BenchOptions): Bench {
+  const bench: Bench = {
+    options,
+    plan: benchPlan(options),
+    started: now(),
+    deployConfig: parseConfig(cdkJsonContext()[CONFIG_CONTEXT_KEY]),
+    rows: [],
+    results: {},
+    loadAverages: [],
+  };
+  sampleLoad(bench, 'start');
+  return bench;
+}
 
-  // ------------------------------------------------------------------ local mode: lifecycle, concurrency, API
+function runs(bench: Bench, section: Section): boolean {
+  return bench.options.only.has(section);
+}
+
+/** The command that reproduces a section's figures. */
+function commandFor({ quick, concurrent, concurrentArg }: BenchOptions, section: Section): string {
+  const concurrency = concurrentArg === undefined || section !== 'concurrency' ? '' : ` --concurrent ${concurrent}`;
+  return `npm run bench -- --only ${section}${quick ? ' --quick' : ''}${concurrency}`;
+}
+
+function sampleLoad(bench: Bench, at: string): void {
+  bench.loadAverages.push({ at, loadavg: loadavg().map((l) => Number(l.toFixed(2))) });
+}
+
+function progress(bench: Bench, line: string): void {
+  console.log(`[bench ${((now() - bench.started) / 1000).toFixed(0)}s] ${line}`);
+}
+
+/** A section's rows, all reproduced by `command`; a figure without a target has no verdict. */
+function rowsOf(section: string, command: string) {
+  return (figure: string, value: string, unit: string, target = '', result: Row['verdict'] = ''): Row =>
+    row(section, figure, value, unit, target, result, command);
+}
+
+// ------------------------------------------------------------------ local mode: lifecycle, concurrency, API
+
+/**
+ * The lifecycle and concurrency sections, on one emulator (behind the timing proxy) and one local control plane.
+ * Returns the stack-event function's median round trip (s) when the lifecycles measured it.
+ */
+async function measureLocalMode(bench: Bench): Promise<number | undefined> {
+  const emulator = await startEmulator();
+  const proxy = await startEmulatorTimingProxy(emulator.endpoint);
+  // VPCs that are no environment's (moto's default VPC): the region capacity is set so that exactly the
+  // concurrent environments fit, and one more is refused (the POST load below measures that refusal).
+  const otherVpcs = await countVpcs(emulator.endpoint);
+  const regionCapacity = bench.plan.concurrent + otherVpcs;
+  const launcherLog = watchLauncherLog();
+  let local: LocalControlPlane | undefined;
   let checkCreateSeconds: number | undefined;
-  if (run('lifecycle') || run('concurrency')) {
-    const emulator = await startEmulator();
-    const proxy = await startEmulatorTimingProxy(emulator.endpoint);
-    // VPCs that are no environment's (moto's default VPC): the region capacity is set so that exactly the
-    // concurrent environments fit, and one more is refused (the POST load below measures that refusal).
-    const ec2 = new EC2Client(emulatorClientConfig(emulator.endpoint));
-    const otherVpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.length ?? 0;
-    ec2.destroy();
-    const regionCapacity = plan.concurrent + otherVpcs;
-    const probeRunningAt = new Map<string, number>();
-    const launcherLines: string[] = [];
-    /** The launcher's lines other than tasks starting and stopping (errors of the API, the stand-ins, the sweeper). */
-    const notableLauncherLines: string[] = [];
-    let local: LocalControlPlane | undefined;
-    const startMs = now();
-    try {
-      local = await startLocalControlPlane({
-        port: 0,
-        emulatorEndpoint: proxy.endpoint,
-        pollMs: plan.pollMs,
-        retryIntervalMs: plan.pollMs,
-        // Background pollers slowed down so that their emulator calls do not fall into the measured windows;
-        // the task stand-in still reconciles before every workflow task, which is what lifecycles wait on.
-        schedulerIntervalMs: 30_000,
-        sweepIntervalMs: 60_000,
-        taskIntervalMs: 30_000,
-        logLevel: 'ERROR',
-        config: { regionCapacity },
-        log: (line) => {
-          const running = /^task of (env-[a-z0-9]+) running/.exec(line);
-          if (running?.[1]) probeRunningAt.set(running[1], now());
-          launcherLines.push(line);
-          if (!/^task of env-[a-z0-9]+ (running|stopped)/.test(line)) notableLauncherLines.push(line);
-        },
-      });
-      results.localStartupMs = now() - startMs;
-      results.localConfig = {
-        pollMs: plan.pollMs,
-        maxActivePerOwner: deployConfig.maxActivePerOwner,
-        regionCapacity,
-        otherVpcsInEmulator: otherVpcs,
-        owners: 'one principal for the sequential lifecycles; one principal per environment for the concurrent ones',
-        backgroundIntervalsMs: { scheduler: 30_000, sweeper: 60_000, taskReconcile: 30_000 },
-      };
-      progress(
-        `local control plane up in ${fixed(Number(results.localStartupMs))} ms (region capacity ${regionCapacity})`,
-      );
-
-      if (run('lifecycle')) {
-        // No Wait state is left in the definition: every wait is resumed by its stack's event.
-        const waitStates = new Set<string>();
-        const samples = await measureSequentialLifecycles(local, {
-          count: plan.lifecycles,
-          waitStates,
-          emulatorRequests: () => proxy.requests(),
-          probeRunningAt: (id) => probeRunningAt.get(id),
-          onSample: (s, i) =>
-            progress(
-              `lifecycle ${i + 1}/${plan.lifecycles}: READY in ${fixed(s.create.wallMs)} ms ` +
-                `(emulator ${fixed(s.create.emulatorMs)}), DELETED in ${fixed(s.delete.wallMs)} ms`,
-            ),
-        });
-        sampleLoad('after lifecycles');
-        const summary = summarizeLifecycles(samples);
-        const perState = medianStateDurations(samples);
-        // The stack-event function's round trip (DescribeStacks, SendTaskSuccess): what resuming a wait takes.
-        const deliveries = local.stackEvents.deliveries().filter((d) => d.endedAt !== undefined);
-        checkCreateSeconds =
-          percentile(
-            deliveries.map((d) => (d.endedAt ?? d.startedAt) - d.startedAt),
-            50,
-          ) / 1000;
-        const eventsOf = (id: string) =>
-          deliveries.filter((d) => d.event.detail['stack-id'].includes(`:stack/dsenv-${id}/`)).length;
-        const cost = lifecycleCost(samples, eventsOf, deployConfig.heartbeatSeconds, checkCreateSeconds);
-        results.lifecycle = { summary, medianStateDurationsMs: perState, samples: samples.map(sampleForJson) };
-        results.costPerLifecycle = cost;
-        const c = summary.create;
-        const d = summary.delete;
-        const lc = cmd('lifecycle');
-        rows.push(
-          row(
-            'lifecycle',
-            `POST → READY wall, p50 / p99 (n=${samples.length})`,
-            `${fixed(c.wallMs.p50)} / ${fixed(c.wallMs.p99)}`,
-            'ms',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'lifecycle',
-            '  of which emulator, p50 / p99',
-            `${fixed(c.emulatorMs.p50)} / ${fixed(c.emulatorMs.p99)}`,
-            'ms',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'lifecycle',
-            '  of which Fargate stand-in (probe start), p50',
-            fixed(c.probeStartMs.p50),
-            'ms',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'lifecycle',
-            '  control plane share, p50 / p99',
-            `${fixed(c.controlPlaneMs.p50)} / ${fixed(c.controlPlaneMs.p99)}`,
-            'ms',
-            'p50 < 100, p99 < 300',
-            verdict(c.controlPlaneMs.p50 < 100 && c.controlPlaneMs.p99 < 300),
-            lc,
-          ),
-          row(
-            'lifecycle',
-            `DELETE → DELETED wall, p50 / p99`,
-            `${fixed(d.wallMs.p50)} / ${fixed(d.wallMs.p99)}`,
-            'ms',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'lifecycle',
-            '  of which emulator, p50 / p99',
-            `${fixed(d.emulatorMs.p50)} / ${fixed(d.emulatorMs.p99)}`,
-            'ms',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'lifecycle',
-            '  control plane share, p50 / p99',
-            `${fixed(d.controlPlaneMs.p50)} / ${fixed(d.controlPlaneMs.p99)}`,
-            'ms',
-            'p50 < 100, p99 < 300',
-            verdict(d.controlPlaneMs.p50 < 100 && d.controlPlaneMs.p99 < 300),
-            lc,
-          ),
-          row(
-            'cost',
-            'state transitions per lifecycle (local, counted)',
-            String(cost.local.count.stateTransitions),
-            'transitions',
-            '≤ 30',
-            verdict(cost.local.count.stateTransitions <= 30),
-            lc,
-          ),
-          row(
-            'cost',
-            'Lambda invocations per lifecycle (local, counted)',
-            String(cost.local.count.lambdaInvocations),
-            'invocations',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'cost',
-            'control-plane cost per lifecycle (local counts)',
-            `$${cost.local.price.totalUsd.toFixed(6)}`,
-            'USD',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'cost',
-            `state transitions per lifecycle (AWS model: create ${AWS_ASSUMPTIONS.createStackSeconds / 60} min, teardown ${AWS_ASSUMPTIONS.deleteStackSeconds / 60} min)`,
-            String(cost.aws.count.stateTransitions),
-            'transitions',
-            '≤ 20',
-            verdict(cost.aws.count.stateTransitions <= 20),
-            lc,
-          ),
-          row(
-            'cost',
-            'Lambda invocations per lifecycle (AWS model, ended by its expiry)',
-            String(cost.aws.count.lambdaInvocations),
-            'invocations',
-            '≤ 8',
-            verdict(cost.aws.count.lambdaInvocations <= 8),
-            lc,
-          ),
-          row(
-            'cost',
-            '  the same lifecycle ended by an API DELETE',
-            String(cost.aws.withDelete.lambdaInvocations),
-            'invocations',
-            '',
-            '',
-            lc,
-          ),
-          row(
-            'cost',
-            'control-plane cost per lifecycle (AWS model)',
-            `$${cost.aws.price.totalUsd.toFixed(6)}`,
-            'USD',
-            '≤ $0.001',
-            verdict(cost.aws.price.totalUsd <= 0.001),
-            lc,
-          ),
-          row(
-            'cost',
-            'latency after CloudFormation completes (AWS model: event + handler round trip)',
-            fixed(cost.aws.latencyAfterCompletionSeconds, 2),
-            's',
-            '≤ 2',
-            verdict(cost.aws.latencyAfterCompletionSeconds <= 2),
-            lc,
-          ),
-        );
-      }
-
-      if (run('concurrency')) {
-        const cc = cmd('concurrency');
-        progress(`requesting ${plan.concurrent} environments at once`);
-        const created = await createConcurrently(local, plan.concurrent, 240_000);
-        sampleLoad('after concurrent creation');
-        progress(`${created.ready}/${created.requested} READY, last after ${fixed(created.timeToLastReadyMs)} ms`);
-
-        // API latency at a fixed rate while the environments are READY.
-        const targets = created.environments;
-        let get: Awaited<ReturnType<typeof measureApiLoad>> | undefined;
-        let getEmulator: ReturnType<typeof operationSummary> = {};
-        if (targets.length > 0) {
-          const from = proxy.requests().length;
-          get = await measureApiLoad({
-            label: 'GET /environments/{id}',
-            apiUrl: local.apiUrl,
-            ratePerSecond: plan.apiRate,
-            durationSeconds: plan.getSeconds,
-            request: (n) => {
-              const target = targets[n % targets.length] as { id: string; owner: string };
-              return { method: 'GET', path: `/environments/${target.id}`, headers: { 'x-principal': target.owner } };
-            },
-          });
-          getEmulator = operationSummary(proxy.requests().slice(from));
-          progress(`GET at ${plan.apiRate}/s: p50 ${get.latencyMs.p50} ms, p99 ${get.latencyMs.p99} ms`);
-        }
-        // POST at a fixed rate: the region is full (exactly the concurrent environments fit), so every request runs
-        // the whole create path up to the capacity check (body, owner quota, registry and EC2 reads) and is refused.
-        const postFrom = proxy.requests().length;
-        const post = await measureApiLoad({
-          label: 'POST /environments (region full: 429 after the quota checks)',
-          apiUrl: local.apiUrl,
-          ratePerSecond: plan.apiRate,
-          durationSeconds: plan.postSeconds,
-          request: (n) => ({
-            method: 'POST',
-            path: '/environments',
-            headers: { 'content-type': 'application/json', 'x-principal': principal(`bench-load-${n}`) },
-            body: JSON.stringify({ name: `load-${n}`, ttlMinutes: 60 }),
-          }),
-        });
-        const postEmulator = operationSummary(proxy.requests().slice(postFrom));
-        progress(`POST at ${plan.apiRate}/s: p50 ${post.latencyMs.p50} ms, p99 ${post.latencyMs.p99} ms`);
-        sampleLoad('after API load');
-
-        // The load above leaves a backlog of requests the API is still working through (each one a handler and
-        // emulator calls in this process); a burst sent into it would time out behind it. Measured settled.
-        const settled = await apiSettled(local.apiUrl, targets[0], 90_000);
-        results.apiSettledAfterLoadMs = settled;
-        progress(`API settled ${fixed(settled)} ms after the load`);
-
-        progress(`deleting ${targets.length} environments at once`);
-        const deleted = await deleteConcurrently(local, targets, 240_000);
-        sampleLoad('after concurrent deletion');
-        const errors = [...created.errors, ...deleted.errors];
-        results.concurrency = { ...created, environments: undefined, ...deleted, errors };
-        results.apiLoad = {
-          get,
-          post,
-          acceptedPostsAtOnce: created.postMs,
-          emulatorDuringGet: getEmulator,
-          emulatorDuringPost: postEmulator,
-        };
-        const emulatorLine = (ops: ReturnType<typeof operationSummary>) =>
-          Object.entries(ops)
-            .slice(0, 3)
-            .map(([op, v]) => `${op.replace(/^DynamoDB_20120810\./, '')} ${fixed(v.p50Ms)}/${fixed(v.p99Ms)}`)
-            .join(', ');
-        rows.push(
-          row(
-            'concurrency',
-            `environments requested at once → READY`,
-            `${created.ready}/${created.requested}`,
-            'envs',
-            'all',
-            verdict(created.ready === created.requested),
-            cc,
-          ),
-          row('concurrency', 'time to the last READY', fixed(created.timeToLastReadyMs), 'ms', '', '', cc),
-          row(
-            'concurrency',
-            'errors (refused, failed, timed out, not deleted)',
-            String(errors.length),
-            'errors',
-            '0',
-            verdict(errors.length === 0),
-            cc,
-          ),
-          row(
-            'concurrency',
-            'time to the last DELETED (all deleted at once)',
-            fixed(deleted.timeToLastDeletedMs),
-            'ms',
-            '',
-            '',
-            cc,
-          ),
-          row(
-            'api',
-            `POST /environments accepted, ${plan.concurrent} at once, p50 / p99`,
-            `${fixed(created.postMs.p50)} / ${fixed(created.postMs.p99)}`,
-            'ms',
-            '',
-            '',
-            cc,
-          ),
-        );
-        if (get) {
-          rows.push(
-            row(
-              'api',
-              `GET /environments/{id} at ${plan.apiRate} req/s, p50 / p99`,
-              `${fixed(get.latencyMs.p50, 1)} / ${fixed(get.latencyMs.p99, 1)}`,
-              'ms',
-              'p99 < 50',
-              get.requests > 0 ? verdict(get.latencyMs.p99 < 50) : 'n/a',
-              cc,
-            ),
-            row(
-              'api',
-              '  achieved rate, non-2xx, errors',
-              `${fixed(get.achievedRatePerSecond)}, ${get.requests - (get.statusCodes['200'] ?? 0)}, ${get.errors}`,
-              'req/s, n, n',
-              '',
-              '',
-              cc,
-            ),
-            row('api', '  emulator during it, p50/p99 by call', emulatorLine(getEmulator), 'ms', '', '', cc),
-          );
-        }
-        if (!get) {
-          rows.push(row('api', 'GET /environments/{id} under load', 'not measured', '', 'p99 < 50', 'n/a', cc));
-        }
-        rows.push(
-          row(
-            'api',
-            `POST /environments (region full → 429) at ${plan.apiRate} req/s, p50 / p99`,
-            `${fixed(post.latencyMs.p50, 1)} / ${fixed(post.latencyMs.p99, 1)}`,
-            'ms',
-            'p99 < 50',
-            post.requests > 0 ? verdict(post.latencyMs.p99 < 50) : 'n/a',
-            cc,
-          ),
-          row(
-            'api',
-            '  achieved rate, status codes, errors',
-            `${fixed(post.achievedRatePerSecond)}, ${JSON.stringify(post.statusCodes)}, ${post.errors}`,
-            'req/s, n, n',
-            '',
-            '',
-            cc,
-          ),
-          row('api', '  emulator during it, p50/p99 by call', emulatorLine(postEmulator), 'ms', '', '', cc),
-        );
-      }
-      results.emulatorOperations = operationSummary(proxy.requests());
-    } finally {
-      await local?.stop();
-      await proxy.close();
-      await emulator.stop();
+  const startMs = now();
+  try {
+    local = await startLocalControlPlane(localOptions(bench.plan, proxy.endpoint, regionCapacity, launcherLog.log));
+    recordLocalStartup(bench, now() - startMs, regionCapacity, otherVpcs);
+    if (runs(bench, 'lifecycle')) {
+      checkCreateSeconds = await measureLifecycles(bench, local, proxy, launcherLog.probeRunningAt);
     }
-    results.launcherLines = launcherLines.slice(-50);
-    results.notableLauncherLines = notableLauncherLines.slice(0, 200);
+    if (runs(bench, 'concurrency')) await measureConcurrency(bench, local, proxy);
+    bench.results.emulatorOperations = operationSummary(proxy.requests());
+  } finally {
+    await local?.stop();
+    await proxy.close();
+    await emulator.stop();
   }
+  bench.results.launcherLines = launcherLog.lines.slice(-50);
+  bench.results.notableLauncherLines = launcherLog.notable.slice(0, 200);
+  return checkCreateSeconds;
+}
 
-  // ------------------------------------------------------------------ bundles
-  if (run('bundles')) {
-    const bc = cmd('bundles');
-    progress('building the Lambda bundles');
-    const functions = functionsOf(synthesizeControlPlane().template);
-    const deployed = await measureBundles(functions, {
-      runs: plan.coldInitRuns,
-      runsWithSourceMaps: plan.coldInitRunsWithSourceMaps,
-      onBundle: (b) => progress(`${b.entry}: ${fixed(b.bytes / 1000)} kB, cold init ${fixed(b.coldInit.ms)} ms`),
-    });
-    const sdkFromRuntime = await measureVariant(
-      functions,
-      {
-        label: 'AWS SDK v3 from the Lambda runtime (@aws-sdk/*, @smithy/* external)',
-        external: ['@aws-sdk/*', '@smithy/*'],
-      },
-      plan.coldInitRunsWithSourceMaps,
-    );
-    sampleLoad('after bundles');
-    results.bundles = {
-      options: 'control-plane/lambda-bundle.ts: esm, node24, minify, tree shaking, external source map not loaded',
-      coldInitRuns: plan.coldInitRuns,
-      deployed,
-      variants: [sdkFromRuntime],
-    };
-    rows.push(...bundleRows(deployed, sdkFromRuntime, plan.coldInitRuns, bc));
-  }
+async function countVpcs(emulatorEndpoint: string): Promise<number> {
+  const ec2 = new EC2Client(emulatorClientConfig(emulatorEndpoint));
+  const vpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.length ?? 0;
+  ec2.destroy();
+  return vpcs;
+}
 
-  // ------------------------------------------------------------------ blueprint
-  if (run('blueprint')) {
-    const blueprint = modelBlueprintCost();
-    results.blueprint = blueprint;
-    rows.push(
-      row(
-        'blueprint',
-        'environment-hour, parameter defaults',
-        `$${blueprint.totalUsdPerHour.toFixed(4)}`,
-        'USD/h',
-        '≤ 0.11',
-        verdict(blueprint.totalUsdPerHour <= 0.11),
-        'npm run cost',
+/** The launcher's lines, and when each environment's probe task started running. */
+function watchLauncherLog() {
+  const probeRunningAt = new Map<string, number>();
+  const lines: string[] = [];
+  /** The launcher's lines other than tasks starting and stopping (errors of the API, the stand-ins, the sweeper). */
+  const notable: string[] = [];
+  const log = (line: string) => {
+    const running = /^task of (env-[a-z0-9]+) running/.exec(line);
+    if (running?.[1]) probeRunningAt.set(running[1], now());
+    lines.push(line);
+    if (!/^task of env-[a-z0-9]+ (running|stopped)/.test(line)) notable.push(line);
+  };
+  return { probeRunningAt, lines, notable, log };
+}
+
+function localOptions(
+  plan: Plan,
+  emulatorEndpoint: string,
+  regionCapacity: number,
+  log: (line: string) => void,
+): LocalControlPlaneOptions {
+  return {
+    port: 0,
+    emulatorEndpoint,
+    pollMs: plan.pollMs,
+    retryIntervalMs: plan.pollMs,
+    // Background pollers slowed down so that their emulator calls do not fall into the measured windows;
+    // the task stand-in still reconciles before every workflow task, which is what lifecycles wait on.
+    schedulerIntervalMs: BACKGROUND_INTERVALS_MS.scheduler,
+    sweepIntervalMs: BACKGROUND_INTERVALS_MS.sweeper,
+    taskIntervalMs: BACKGROUND_INTERVALS_MS.taskReconcile,
+    logLevel: 'ERROR',
+    config: { regionCapacity },
+    log,
+  };
+}
+
+function recordLocalStartup(bench: Bench, startupMs: number, regionCapacity: number, otherVpcs: number): void {
+  bench.results.localStartupMs = startupMs;
+  bench.results.localConfig = {
+    pollMs: bench.plan.pollMs,
+    maxActivePerOwner: bench.deployConfig.maxActivePerOwner,
+    regionCapacity,
+    otherVpcsInEmulator: otherVpcs,
+    owners: 'one principal for the sequential lifecycles; one principal per environment for the concurrent ones',
+    backgroundIntervalsMs: BACKGROUND_INTERVALS_MS,
+  };
+  progress(bench, `local control plane up in ${fixed(startupMs)} ms (region capacity ${regionCapacity})`);
+}
+
+/**
+ * Sequential lifecycles: their overhead, their states' durations and their cost. Returns the stack-event
+ * function's median round trip (s).
+ */
+async function measureLifecycles(
+  bench: Bench,
+  local: LocalControlPlane,
+  proxy: EmulatorTimingProxy,
+  probeRunningAt: ReadonlyMap<string, number>,
+): Promise<number> {
+  const { plan } = bench;
+  // No Wait state is left in the definition: every wait is resumed by its stack's event.
+  const waitStates = new Set<string>();
+  const samples = await measureSequentialLifecycles(local, {
+    count: plan.lifecycles,
+    waitStates,
+    emulatorRequests: () => proxy.requests(),
+    probeRunningAt: (id) => probeRunningAt.get(id),
+    onSample: (s, i) =>
+      progress(
+        bench,
+        `lifecycle ${i + 1}/${plan.lifecycles}: READY in ${fixed(s.create.wallMs)} ms ` +
+          `(emulator ${fixed(s.create.emulatorMs)}), DELETED in ${fixed(s.delete.wallMs)} ms`,
       ),
-    );
-  }
+  });
+  sampleLoad(bench, 'after lifecycles');
+  const summary = summarizeLifecycles(samples);
+  const perState = medianStateDurations(samples);
+  // The stack-event function's round trip (DescribeStacks, SendTaskSuccess): what resuming a wait takes.
+  const deliveries = local.stackEvents.deliveries().filter((d) => d.endedAt !== undefined);
+  const checkCreateSeconds =
+    percentile(
+      deliveries.map((d) => (d.endedAt ?? d.startedAt) - d.startedAt),
+      50,
+    ) / 1000;
+  const eventsOf = (id: string) =>
+    deliveries.filter((d) => d.event.detail['stack-id'].includes(`:stack/dsenv-${id}/`)).length;
+  const cost = lifecycleCost(samples, eventsOf, bench.deployConfig.heartbeatSeconds, checkCreateSeconds);
+  bench.results.lifecycle = { summary, medianStateDurationsMs: perState, samples: samples.map(sampleForJson) };
+  bench.results.costPerLifecycle = cost;
+  const command = commandFor(bench.options, 'lifecycle');
+  bench.rows.push(...lifecycleRows(summary, samples.length, command), ...lifecycleCostRows(cost, command));
+  return checkCreateSeconds;
+}
 
-  // ------------------------------------------------------------------ polling vs events
-  if (run('polling')) {
-    const pc = cmd('polling');
-    const checkSeconds = checkCreateSeconds ?? 0.2;
-    const wait = (stackSeconds: number) =>
-      modelWait({
-        pollSeconds: AWS_ASSUMPTIONS.previousPollSeconds,
-        stackSeconds,
-        checkSeconds,
-        eventLatencySeconds: AWS_ASSUMPTIONS.eventLatencySeconds,
-        heartbeatSeconds: deployConfig.heartbeatSeconds,
-      });
-    const create = wait(AWS_ASSUMPTIONS.createStackSeconds);
-    const remove = wait(AWS_ASSUMPTIONS.deleteStackSeconds);
-    results.polling = {
-      previousPollSeconds: AWS_ASSUMPTIONS.previousPollSeconds,
-      heartbeatSeconds: deployConfig.heartbeatSeconds,
+function lifecycleRows(summary: ReturnType<typeof summarizeLifecycles>, n: number, command: string): Row[] {
+  const r = rowsOf('lifecycle', command);
+  const c = summary.create;
+  const d = summary.delete;
+  return [
+    r(`POST → READY wall, p50 / p99 (n=${n})`, `${fixed(c.wallMs.p50)} / ${fixed(c.wallMs.p99)}`, 'ms'),
+    r('  of which emulator, p50 / p99', `${fixed(c.emulatorMs.p50)} / ${fixed(c.emulatorMs.p99)}`, 'ms'),
+    r('  of which Fargate stand-in (probe start), p50', fixed(c.probeStartMs.p50), 'ms'),
+    r(
+      '  control plane share, p50 / p99',
+      `${fixed(c.controlPlaneMs.p50)} / ${fixed(c.controlPlaneMs.p99)}`,
+      'ms',
+      'p50 < 100, p99 < 300',
+      verdict(c.controlPlaneMs.p50 < 100 && c.controlPlaneMs.p99 < 300),
+    ),
+    r(`DELETE → DELETED wall, p50 / p99`, `${fixed(d.wallMs.p50)} / ${fixed(d.wallMs.p99)}`, 'ms'),
+    r('  of which emulator, p50 / p99', `${fixed(d.emulatorMs.p50)} / ${fixed(d.emulatorMs.p99)}`, 'ms'),
+    r(
+      '  control plane share, p50 / p99',
+      `${fixed(d.controlPlaneMs.p50)} / ${fixed(d.controlPlaneMs.p99)}`,
+      'ms',
+      'p50 < 100, p99 < 300',
+      verdict(d.controlPlaneMs.p50 < 100 && d.controlPlaneMs.p99 < 300),
+    ),
+  ];
+}
+
+function lifecycleCostRows(cost: ReturnType<typeof lifecycleCost>, command: string): Row[] {
+  const r = rowsOf('cost', command);
+  const { local, aws } = cost;
+  return [
+    r(
+      'state transitions per lifecycle (local, counted)',
+      String(local.count.stateTransitions),
+      'transitions',
+      '≤ 30',
+      verdict(local.count.stateTransitions <= 30),
+    ),
+    r('Lambda invocations per lifecycle (local, counted)', String(local.count.lambdaInvocations), 'invocations'),
+    r('control-plane cost per lifecycle (local counts)', `$${local.price.totalUsd.toFixed(6)}`, 'USD'),
+    r(
+      `state transitions per lifecycle (AWS model: create ${AWS_ASSUMPTIONS.createStackSeconds / 60} min, teardown ${AWS_ASSUMPTIONS.deleteStackSeconds / 60} min)`,
+      String(aws.count.stateTransitions),
+      'transitions',
+      '≤ 20',
+      verdict(aws.count.stateTransitions <= 20),
+    ),
+    r(
+      'Lambda invocations per lifecycle (AWS model, ended by its expiry)',
+      String(aws.count.lambdaInvocations),
+      'invocations',
+      '≤ 8',
+      verdict(aws.count.lambdaInvocations <= 8),
+    ),
+    r('  the same lifecycle ended by an API DELETE', String(aws.withDelete.lambdaInvocations), 'invocations'),
+    r(
+      'control-plane cost per lifecycle (AWS model)',
+      `$${aws.price.totalUsd.toFixed(6)}`,
+      'USD',
+      '≤ $0.001',
+      verdict(aws.price.totalUsd <= 0.001),
+    ),
+    r(
+      'latency after CloudFormation completes (AWS model: event + handler round trip)',
+      fixed(aws.latencyAfterCompletionSeconds, 2),
+      's',
+      '≤ 2',
+      verdict(aws.latencyAfterCompletionSeconds <= 2),
+    ),
+  ];
+}
+
+/** Environments requested at once, the API's latency under load while they are READY, then all deleted at once. */
+async function measureConcurrency(bench: Bench, local: LocalControlPlane, proxy: EmulatorTimingProxy): Promise<void> {
+  const { plan } = bench;
+  progress(bench, `requesting ${plan.concurrent} environments at once`);
+  const created = await createConcurrently(local, plan.concurrent, 240_000);
+  sampleLoad(bench, 'after concurrent creation');
+  progress(bench, `${created.ready}/${created.requested} READY, last after ${fixed(created.timeToLastReadyMs)} ms`);
+
+  const targets = created.environments;
+  const get = targets.length > 0 ? await measureGetLoad(bench, local, proxy, targets) : undefined;
+  const post = await measurePostLoad(bench, local, proxy);
+  sampleLoad(bench, 'after API load');
+
+  // The load above leaves a backlog of requests the API is still working through (each one a handler and
+  // emulator calls in this process); a burst sent into it would time out behind it. Measured settled.
+  const settled = await apiSettled(local.apiUrl, targets[0], 90_000);
+  bench.results.apiSettledAfterLoadMs = settled;
+  progress(bench, `API settled ${fixed(settled)} ms after the load`);
+
+  progress(bench, `deleting ${targets.length} environments at once`);
+  const deleted = await deleteConcurrently(local, targets, 240_000);
+  sampleLoad(bench, 'after concurrent deletion');
+  const errors = [...created.errors, ...deleted.errors];
+  bench.results.concurrency = { ...created, environments: undefined, ...deleted, errors };
+  bench.results.apiLoad = {
+    get: get?.load,
+    post: post.load,
+    acceptedPostsAtOnce: created.postMs,
+    emulatorDuringGet: get?.emulator ?? {},
+    emulatorDuringPost: post.emulator,
+  };
+  const command = commandFor(bench.options, 'concurrency');
+  const r = rowsOf('concurrency', command);
+  bench.rows.push(
+    r(
+      `environments requested at once → READY`,
+      `${created.ready}/${created.requested}`,
+      'envs',
+      'all',
+      verdict(created.ready === created.requested),
+    ),
+    r('time to the last READY', fixed(created.timeToLastReadyMs), 'ms'),
+    r(
+      'errors (refused, failed, timed out, not deleted)',
+      String(errors.length),
+      'errors',
+      '0',
+      verdict(errors.length === 0),
+    ),
+    r('time to the last DELETED (all deleted at once)', fixed(deleted.timeToLastDeletedMs), 'ms'),
+    ...apiLoadRows(bench.plan, created.postMs, get, post, command),
+  );
+}
+
+/** API latency at a fixed rate: GET of the READY environments, each by its owner. */
+async function measureGetLoad(
+  bench: Bench,
+  local: LocalControlPlane,
+  proxy: EmulatorTimingProxy,
+  targets: readonly { id: string; owner: string }[],
+): Promise<MeasuredLoad> {
+  const { plan } = bench;
+  const from = proxy.requests().length;
+  const load = await measureApiLoad({
+    label: 'GET /environments/{id}',
+    apiUrl: local.apiUrl,
+    ratePerSecond: plan.apiRate,
+    durationSeconds: plan.getSeconds,
+    request: (n) => {
+      const target = targets[n % targets.length] as { id: string; owner: string };
+      return { method: 'GET', path: `/environments/${target.id}`, headers: { 'x-principal': target.owner } };
+    },
+  });
+  const emulator = operationSummary(proxy.requests().slice(from));
+  progress(bench, `GET at ${plan.apiRate}/s: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
+  return { load, emulator };
+}
+
+/**
+ * POST at a fixed rate: the region is full (exactly the concurrent environments fit), so every request runs the
+ * whole create path up to the capacity check (body, owner quota, registry and EC2 reads) and is refused.
+ */
+async function measurePostLoad(
+  bench: Bench,
+  local: LocalControlPlane,
+  proxy: EmulatorTimingProxy,
+): Promise<MeasuredLoad> {
+  const { plan } = bench;
+  const from = proxy.requests().length;
+  const load = await measureApiLoad({
+    label: 'POST /environments (region full: 429 after the quota checks)',
+    apiUrl: local.apiUrl,
+    ratePerSecond: plan.apiRate,
+    durationSeconds: plan.postSeconds,
+    request: (n) => ({
+      method: 'POST',
+      path: '/environments',
+      headers: { 'content-type': 'application/json', 'x-principal': principal(`bench-load-${n}`) },
+      body: JSON.stringify({ name: `load-${n}`, ttlMinutes: 60 }),
+    }),
+  });
+  const emulator = operationSummary(proxy.requests().slice(from));
+  progress(bench, `POST at ${plan.apiRate}/s: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
+  return { load, emulator };
+}
+
+function apiLoadRows(
+  plan: Plan,
+  acceptedPostMs: Summary,
+  get: MeasuredLoad | undefined,
+  post: MeasuredLoad,
+  command: string,
+): Row[] {
+  const r = rowsOf('api', command);
+  const getRows = get
+    ? [
+        r(
+          `GET /environments/{id} at ${plan.apiRate} req/s, p50 / p99`,
+          `${fixed(get.load.latencyMs.p50, 1)} / ${fixed(get.load.latencyMs.p99, 1)}`,
+          'ms',
+          'p99 < 50',
+          get.load.requests > 0 ? verdict(get.load.latencyMs.p99 < 50) : 'n/a',
+        ),
+        r(
+          '  achieved rate, non-2xx, errors',
+          `${fixed(get.load.achievedRatePerSecond)}, ${get.load.requests - (get.load.statusCodes['200'] ?? 0)}, ${get.load.errors}`,
+          'req/s, n, n',
+        ),
+        r('  emulator during it, p50/p99 by call', emulatorLine(get.emulator), 'ms'),
+      ]
+    : [r('GET /environments/{id} under load', 'not measured', '', 'p99 < 50', 'n/a')];
+  return [
+    r(
+      `POST /environments accepted, ${plan.concurrent} at once, p50 / p99`,
+      `${fixed(acceptedPostMs.p50)} / ${fixed(acceptedPostMs.p99)}`,
+      'ms',
+    ),
+    ...getRows,
+    r(
+      `POST /environments (region full → 429) at ${plan.apiRate} req/s, p50 / p99`,
+      `${fixed(post.load.latencyMs.p50, 1)} / ${fixed(post.load.latencyMs.p99, 1)}`,
+      'ms',
+      'p99 < 50',
+      post.load.requests > 0 ? verdict(post.load.latencyMs.p99 < 50) : 'n/a',
+    ),
+    r(
+      '  achieved rate, status codes, errors',
+      `${fixed(post.load.achievedRatePerSecond)}, ${JSON.stringify(post.load.statusCodes)}, ${post.load.errors}`,
+      'req/s, n, n',
+    ),
+    r('  emulator during it, p50/p99 by call', emulatorLine(post.emulator), 'ms'),
+  ];
+}
+
+/** The three calls the emulator spent most time on: `operation p50/p99`. */
+function emulatorLine(ops: OperationSummary): string {
+  return Object.entries(ops)
+    .slice(0, 3)
+    .map(([op, v]) => `${op.replace(/^DynamoDB_20120810\./, '')} ${fixed(v.p50Ms)}/${fixed(v.p99Ms)}`)
+    .join(', ');
+}
+
+// ------------------------------------------------------------------ bundles
+
+async function measureBundleSection(bench: Bench): Promise<void> {
+  const { plan } = bench;
+  progress(bench, 'building the Lambda bundles');
+  const functions = functionsOf(synthesizeControlPlane().template);
+  const deployed = await measureBundles(functions, {
+    runs: plan.coldInitRuns,
+    runsWithSourceMaps: plan.coldInitRunsWithSourceMaps,
+    onBundle: (b) => progress(bench, `${b.entry}: ${fixed(b.bytes / 1000)} kB, cold init ${fixed(b.coldInit.ms)} ms`),
+  });
+  const sdkFromRuntime = await measureVariant(
+    functions,
+    {
+      label: 'AWS SDK v3 from the Lambda runtime (@aws-sdk/*, @smithy/* external)',
+      external: ['@aws-sdk/*', '@smithy/*'],
+    },
+    plan.coldInitRunsWithSourceMaps,
+  );
+  sampleLoad(bench, 'after bundles');
+  bench.results.bundles = {
+    options: 'control-plane/lambda-bundle.ts: esm, node24, minify, tree shaking, external source map not loaded',
+    coldInitRuns: plan.coldInitRuns,
+    deployed,
+    variants: [sdkFromRuntime],
+  };
+  bench.rows.push(...bundleRows(deployed, sdkFromRuntime, plan.coldInitRuns, commandFor(bench.options, 'bundles')));
+}
+
+// ------------------------------------------------------------------ blueprint
+
+function modelBlueprint(bench: Bench): void {
+  const blueprint = modelBlueprintCost();
+  bench.results.blueprint = blueprint;
+  bench.rows.push(
+    row(
+      'blueprint',
+      'environment-hour, parameter defaults',
+      `$${blueprint.totalUsdPerHour.toFixed(4)}`,
+      'USD/h',
+      '≤ 0.11',
+      verdict(blueprint.totalUsdPerHour <= 0.11),
+      'npm run cost',
+    ),
+  );
+}
+
+// ------------------------------------------------------------------ polling vs events
+
+/** The waits for a stack on AWS, with the previous poll and with stack-status events (a model, not measured). */
+function modelPolling(bench: Bench, checkCreateSeconds: number | undefined): void {
+  const { heartbeatSeconds } = bench.deployConfig;
+  const checkSeconds = checkCreateSeconds ?? 0.2;
+  const wait = (stackSeconds: number) =>
+    modelWait({
+      pollSeconds: AWS_ASSUMPTIONS.previousPollSeconds,
+      stackSeconds,
       checkSeconds,
-      checkSecondsSource:
-        checkCreateSeconds === undefined
-          ? 'assumed'
-          : 'local median of the stack-event function (DescribeStacks, SendTaskSuccess)',
-      assumptions: AWS_ASSUMPTIONS,
-      create,
-      delete: remove,
-    };
-    rows.push(
-      row(
-        'polling',
-        `time-to-ready added by the previous poll every ${AWS_ASSUMPTIONS.previousPollSeconds} s, mean / max`,
-        `${fixed(create.polling.meanAddedSeconds, 1)} / ${fixed(create.polling.maxAddedSeconds, 1)}`,
-        's',
-        '',
-        '',
-        pc,
-      ),
-      row(
-        'polling',
-        'time-to-ready added by stack-status events (assumed delivery + handler)',
-        fixed(create.events.meanAddedSeconds, 1),
-        's',
-        '',
-        '',
-        pc,
-      ),
-      row(
-        'polling',
-        `transitions + invocations waiting for create (${AWS_ASSUMPTIONS.createStackSeconds} s): poll vs events`,
-        `${create.polling.stateTransitions}+${create.polling.lambdaInvocations} vs ${create.events.stateTransitions}+${create.events.lambdaInvocations}`,
-        'n',
-        '',
-        '',
-        pc,
-      ),
-      row(
-        'polling',
-        `transitions + invocations waiting for delete (${AWS_ASSUMPTIONS.deleteStackSeconds} s): poll vs events`,
-        `${remove.polling.stateTransitions}+${remove.polling.lambdaInvocations} vs ${remove.events.stateTransitions}+${remove.events.lambdaInvocations}`,
-        'n',
-        '',
-        '',
-        pc,
-      ),
-    );
-  }
+      eventLatencySeconds: AWS_ASSUMPTIONS.eventLatencySeconds,
+      heartbeatSeconds,
+    });
+  const create = wait(AWS_ASSUMPTIONS.createStackSeconds);
+  const remove = wait(AWS_ASSUMPTIONS.deleteStackSeconds);
+  bench.results.polling = {
+    previousPollSeconds: AWS_ASSUMPTIONS.previousPollSeconds,
+    heartbeatSeconds,
+    checkSeconds,
+    checkSecondsSource:
+      checkCreateSeconds === undefined
+        ? 'assumed'
+        : 'local median of the stack-event function (DescribeStacks, SendTaskSuccess)',
+    assumptions: AWS_ASSUMPTIONS,
+    create,
+    delete: remove,
+  };
+  bench.rows.push(...pollingRows(create, remove, commandFor(bench.options, 'polling')));
+}
 
-  sampleLoad('end');
+function pollingRows(create: PollingModel, remove: PollingModel, command: string): Row[] {
+  const r = rowsOf('polling', command);
+  const waiting = (m: PollingModel) =>
+    `${m.polling.stateTransitions}+${m.polling.lambdaInvocations} vs ${m.events.stateTransitions}+${m.events.lambdaInvocations}`;
+  return [
+    r(
+      `time-to-ready added by the previous poll every ${AWS_ASSUMPTIONS.previousPollSeconds} s, mean / max`,
+      `${fixed(create.polling.meanAddedSeconds, 1)} / ${fixed(create.polling.maxAddedSeconds, 1)}`,
+      's',
+    ),
+    r(
+      'time-to-ready added by stack-status events (assumed delivery + handler)',
+      fixed(create.events.meanAddedSeconds, 1),
+      's',
+    ),
+    r(
+      `transitions + invocations waiting for create (${AWS_ASSUMPTIONS.createStackSeconds} s): poll vs events`,
+      waiting(create),
+      'n',
+    ),
+    r(
+      `transitions + invocations waiting for delete (${AWS_ASSUMPTIONS.deleteStackSeconds} s): poll vs events`,
+      waiting(remove),
+      'n',
+    ),
+  ];
+}
+
+// ------------------------------------------------------------------ report
+
+/** Everything measured, with the plan and the machine, written to the results file. */
+function writeReport(bench: Bench, silencedWarnings: number) {
+  const { options, started } = bench;
   const totalSeconds = (now() - started) / 1000;
   const report = {
     startedAt: new Date(started).toISOString(),
     totalSeconds,
-    quick,
-    sections: [...only],
-    plan,
+    quick: options.quick,
+    sections: [...options.only],
+    plan: bench.plan,
     machine: machine(),
-    loadAverages,
+    loadAverages: bench.loadAverages,
     silencedMetricsWarnings: silencedWarnings,
-    rows,
-    ...results,
+    rows: bench.rows,
+    ...bench.results,
   };
   const outFile =
-    values.out ??
-    join(here, 'results', `${new Date(started).toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+    options.out ??
+    join(
+      here,
+      'results',
+      `${new Date(started).toISOString().replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`,
+    );
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  return { report, outFile };
+}
 
+function printReport(
+  report: Pick<Bench, 'rows' | 'loadAverages'> & {
+    machine: ReturnType<typeof machine>;
+    quick: boolean;
+    totalSeconds: number;
+  },
+  outFile: string,
+): void {
   const m = report.machine;
   console.log();
   console.log(
-    `dsenv bench — ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, load average ${loadAverages.map((l) => l.loadavg[0]).join(' → ')}` +
-      `${quick ? ' (quick)' : ''}`,
+    `dsenv bench — ${m.cpuModel}, ${m.cores} cores, Node ${m.node}, load average ${report.loadAverages.map((l) => l.loadavg[0]).join(' → ')}` +
+      `${report.quick ? ' (quick)' : ''}`,
   );
-  console.log(formatTable(rows));
+  console.log(formatTable(report.rows));
   console.log();
   console.log(`percentiles are nearest-rank (p99 of fewer than 100 samples is the maximum); kB = 1000 bytes`);
-  console.log(`written ${relative(process.cwd(), outFile)} in ${totalSeconds.toFixed(0)} s`);
+  console.log(`written ${relative(process.cwd(), outFile)} in ${report.totalSeconds.toFixed(0)} s`);
 }
 
 /**

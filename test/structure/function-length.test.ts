@@ -12,8 +12,6 @@ const MAX_LINES = 80;
  * (or gone) fails the test until it is removed.
  */
 const ALLOWED_LONG: Readonly<Record<string, string>> = {
-  'bench/run.ts:main':
-    'edited by the changes in flight (lifecycle events, bundles); to be split into one function per measurement',
 };
 
 describe('function length', () => {
