@@ -811,59 +811,43 @@ function bundleRows(
     b.coldInit.error
       ? 'failed'
       : `${fixed(b.coldInit.ms)} (${fixed(b.coldInit.cpuMs)} CPU; ${fixed(b.coldInitWithSourceMaps.ms)} with maps)`;
-  const rows: Row[] = [];
-  for (const b of deployed) {
+  const r = rowsOf('bundles', command);
+  const rows = deployed.flatMap((b) => {
     const name = b.entry.replace(/^functions\//, '');
-    rows.push(
-      row(
-        'bundles',
+    return [
+      r(
         `${name}: minified size loaded at start (source map apart; ${kB(b.totalBytes)} with on-demand chunks)`,
         kB(b.bytes),
         'kB',
         sizeTarget,
         verdict(b.bytes <= BUNDLE_TARGET_BYTES),
-        command,
       ),
-      row('bundles', `${name}: cold init, median of ${runs}`, init(b), 'ms', initTarget, verdict(initOk(b)), command),
-    );
-  }
+      r(`${name}: cold init, median of ${runs}`, init(b), 'ms', initTarget, verdict(initOk(b))),
+    ];
+  });
   const largest = deployed.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const slowest = deployed.reduce((a, b) => (!(b.coldInit.ms <= a.coldInit.ms) ? b : a));
   const runtimeSdk = sdkFromRuntime.results;
   const runtimeSdkLargest = Math.max(...runtimeSdk.map((v) => v.bytes));
   const runtimeSdkSlowest = Math.max(...runtimeSdk.map((v) => v.coldInit.ms));
   const runtimeSdkSlowestCpu = Math.max(...runtimeSdk.map((v) => v.coldInit.cpuMs));
-  rows.push(
-    row(
-      'bundles',
+  return [
+    ...rows,
+    r(
       `largest bundle (${largest.entry})`,
       kB(largest.bytes),
       'kB',
       sizeTarget,
       verdict(largest.bytes <= BUNDLE_TARGET_BYTES),
-      command,
     ),
-    row(
-      'bundles',
-      `slowest cold init (${slowest.entry})`,
-      init(slowest),
-      'ms',
-      initTarget,
-      verdict(initOk(slowest)),
-      command,
-    ),
-    row('bundles', 'what-if: SDK from the runtime, largest bundle', kB(runtimeSdkLargest), 'kB', '', '', command),
-    row(
-      'bundles',
+    r(`slowest cold init (${slowest.entry})`, init(slowest), 'ms', initTarget, verdict(initOk(slowest))),
+    r('what-if: SDK from the runtime, largest bundle', kB(runtimeSdkLargest), 'kB'),
+    r(
       'what-if: SDK from the runtime, slowest cold init (SDK loaded unbundled)',
       `${fixed(runtimeSdkSlowest)} (${fixed(runtimeSdkSlowestCpu)} CPU)`,
       'ms',
-      '',
-      '',
-      command,
     ),
-  );
-  return rows;
+  ];
 }
 
 function row(
@@ -894,7 +878,6 @@ function medianStateDurations(samples: readonly LifecycleSample[]) {
   return { provision: collect(0), teardown: collect(1) };
 }
 
-/** Counts per lifecycle (the median sample), priced; and the same lifecycle modelled on AWS. */
 /**
  * Cost per lifecycle, counted locally and modelled for AWS. Locally every wait is resumed by one stack-status
  * event (the stack-event function is a Lambda invocation on AWS). The AWS model takes the local counts of the
