@@ -11,22 +11,13 @@ import { principalOf } from './signing-identity.js';
  * on loopback.
  */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** HTTP method, upper case. */
+  readonly method: string;
   /** API Gateway resource path, with `{param}` segments. */
   readonly resource: string;
   /** Handler entry file, relative to the repository root. */
   readonly entry: string;
 }
-
-/** The control plane's API, as `control-plane/constructs/api.ts` wires it. */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'POST', resource: '/environments', entry: 'functions/api/create-environment.ts' },
-  { method: 'GET', resource: '/environments', entry: 'functions/api/list-environments.ts' },
-  { method: 'GET', resource: '/environments/{id}', entry: 'functions/api/get-environment.ts' },
-  { method: 'PATCH', resource: '/environments/{id}', entry: 'functions/api/update-environment.ts' },
-  { method: 'DELETE', resource: '/environments/{id}', entry: 'functions/api/delete-environment.ts' },
-  { method: 'GET', resource: '/environments/{id}/events', entry: 'functions/api/list-environment-events.ts' },
-];
 
 export { DEFAULT_PRINCIPAL } from './signing-identity.js';
 
@@ -198,7 +189,8 @@ export function writeProxyResult(res: ServerResponse, result: APIGatewayProxyRes
 }
 
 export interface ApiGatewayAdapterOptions {
-  readonly routes?: readonly ApiRoute[];
+  /** The REST API's routes (`apiRoutes` of the synthesized template, local/control-plane-template.ts). */
+  readonly routes: readonly ApiRoute[];
   readonly invoke: InvokeRoute;
   /** Answers `GET /health` (200 when it resolves true). */
   readonly health?: () => boolean;
@@ -207,7 +199,7 @@ export interface ApiGatewayAdapterOptions {
 
 /** An `http.createServer` listener that behaves like the deployed REST API in front of the handlers. */
 export function createApiGatewayAdapter(options: ApiGatewayAdapterOptions) {
-  const routes = options.routes ?? API_ROUTES;
+  const { routes } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const pathname = new URL(req.url ?? '/', 'http://local').pathname.replace(/(.)\/+$/, '$1');

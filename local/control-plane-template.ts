@@ -71,6 +71,39 @@ export function streamTriggers(template: ControlPlaneTemplate): StreamTrigger[] 
   });
 }
 
+/** A method of the template's REST API and the handler entry of the function it integrates. */
+export interface TemplateRoute {
+  readonly method: string;
+  /** Resource path as API Gateway writes it, e.g. `/environments/{id}`. */
+  readonly resource: string;
+  readonly entry: string;
+}
+
+/** The function a Lambda-proxy integration URI (`…/functions/<Fn::GetAtt Arn>/invocations`) points at. */
+function integratedFunction(uri: unknown): string | undefined {
+  const parts = (uri as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join']?.[1] ?? [];
+  return parts.map(referencedLogicalId).find((id) => id !== undefined && !id.startsWith('AWS::'));
+}
+
+/** The REST API's routes as the template defines them (methods, resource paths, integrated functions). */
+export function apiRoutes(template: ControlPlaneTemplate): TemplateRoute[] {
+  const pathOf = (resourceId: string | undefined): string => {
+    const resource = resourceId === undefined ? undefined : template.Resources[resourceId];
+    if (resource?.Type !== 'AWS::ApiGateway::Resource') return '';
+    const parent = referencedLogicalId(resource.Properties?.ParentId);
+    const above = template.Resources[parent ?? '']?.Type === 'AWS::ApiGateway::Resource' ? pathOf(parent) : '';
+    return `${above}/${String(resource.Properties?.PathPart)}`;
+  };
+  return Object.values(template.Resources).flatMap((r) => {
+    if (r.Type !== 'AWS::ApiGateway::Method') return [];
+    const p = r.Properties ?? {};
+    const fn = integratedFunction((p.Integration as { Uri?: unknown } | undefined)?.Uri);
+    const entry = fn === undefined ? undefined : template.Resources[fn]?.Metadata?.['dsenv:handler-entry'];
+    if (typeof entry !== 'string' || typeof p.HttpMethod !== 'string') return [];
+    return [{ method: p.HttpMethod, resource: pathOf(referencedLogicalId(p.ResourceId)) || '/', entry }];
+  });
+}
+
 /** Logical ids of the template's EventBridge buses. */
 export function eventBuses(template: ControlPlaneTemplate): string[] {
   return Object.entries(template.Resources)

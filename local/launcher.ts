@@ -20,10 +20,12 @@ import {
   resolveReferences,
 } from './control-plane-resources.js';
 import {
+  apiRoutes,
   type ControlPlaneTemplate,
   functionEnvironment,
   type SynthesizedControlPlane,
   synthesizeControlPlane,
+  type TemplateRoute,
 } from './control-plane-template.js';
 import { startDnsStandIn } from './dns-stand-in.js';
 import { checkEmulator, EmulatorCheckError } from './emulator-check.js';
@@ -248,7 +250,7 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     startSchedules(launch, { clients, stepFunctions, template, groupName: resources.scheduleGroup });
     const sweep = startSweeper(launch);
     await catchUp(launch, fargate, sweep);
-    const api = await startApi(launch);
+    const api = await startApi(launch, apiRoutes(template));
     const started = { emulatorUrl, network, stepFunctions, stackEvents, serviceCatalog, fargate, sweep, api };
     return localControlPlane(launch.parts, started);
   } catch (error) {
@@ -539,9 +541,13 @@ async function catchUp({ log }: Launch, fargate: FargateTaskStandIn, sweep: () =
 }
 
 /** The API, healthy from when it listens until `down()`. */
-async function startApi({ options, log, parts }: Launch): Promise<{ url: string; down: () => void }> {
+async function startApi(
+  { options, log, parts }: Launch,
+  routes: readonly TemplateRoute[],
+): Promise<{ url: string; down: () => void }> {
   let up = false;
   const adapter = createApiGatewayAdapter({
+    routes,
     invoke: (route, event) => invoke(route.entry, event, 15_000),
     health: () => up,
     onError: (error, route) => log(`${route.method} ${route.resource}: ${(error as Error).message}`),

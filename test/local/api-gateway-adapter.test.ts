@@ -3,6 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ApiRoute, createApiGatewayAdapter } from '../../local/api-gateway-adapter.js';
+import { apiRoutes, synthesizeControlPlane } from '../../local/control-plane-template.js';
+
+/** The routes of the synthesized API, the only definition local mode uses (control-plane/constructs/api.ts). */
+const routes = apiRoutes(synthesizeControlPlane().template);
 
 describe('local API Gateway adapter', () => {
   const received: { route: ApiRoute; event: APIGatewayProxyEvent }[] = [];
@@ -13,6 +17,7 @@ describe('local API Gateway adapter', () => {
   beforeAll(async () => {
     server = createServer(
       createApiGatewayAdapter({
+        routes,
         invoke: async (route, event) => {
           received.push({ route, event });
           if (fail) throw new Error('secret internal detail');
@@ -33,6 +38,17 @@ describe('local API Gateway adapter', () => {
   });
   afterAll(() => {
     server.close();
+  });
+
+  it("takes the routes from the synthesized REST API, each integrated with its route's handler", () => {
+    expect([...routes].sort((a, b) => `${a.resource} ${a.method}`.localeCompare(`${b.resource} ${b.method}`))).toEqual([
+      { method: 'GET', resource: '/environments', entry: 'functions/api/list-environments.ts' },
+      { method: 'POST', resource: '/environments', entry: 'functions/api/create-environment.ts' },
+      { method: 'DELETE', resource: '/environments/{id}', entry: 'functions/api/delete-environment.ts' },
+      { method: 'GET', resource: '/environments/{id}', entry: 'functions/api/get-environment.ts' },
+      { method: 'PATCH', resource: '/environments/{id}', entry: 'functions/api/update-environment.ts' },
+      { method: 'GET', resource: '/environments/{id}/events', entry: 'functions/api/list-environment-events.ts' },
+    ]);
   });
 
   it('builds the REST API proxy event for a route with a path parameter and returns the handler result', async () => {
