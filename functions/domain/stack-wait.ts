@@ -2,6 +2,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import type { Environment, EnvironmentStatus, StackWait } from '../schemas/environment.js';
 import type { CheckStackResult, CheckStackWaitInput, StackStatusChangeEvent } from '../schemas/workflow.js';
 import { ConflictError } from '../shared/errors.js';
+import { withConflictRetry } from './conflict-retry.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { createRequestToken, deleteRequestToken, environmentIdOfStack } from './ids.js';
 import { checkStack } from './stack-progress.js';
@@ -56,9 +57,25 @@ const CLOSED_TASK_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'Invalid
 
 export type WaitOutcome = 'resumed' | 'failed' | 'waiting' | 'closed' | 'out-of-date';
 
-/** Stores the wait of an environment (before the stack operation starts, so that no event can precede it). */
-export function storeWait(registry: EnvironmentStore, environment: Environment, wait: StackWait): Promise<Environment> {
-  return registry.update(environment, { wait }, WAITING_STATUS[wait.operation]);
+/**
+ * Stores the wait of an environment (before the stack operation starts, so that no event can precede it). A write
+ * that lost to another one while the environment is still waiting (the API storing the execution's ARN just after
+ * starting it) is redone on the fresh record, here rather than by a retry of the whole task.
+ */
+export async function storeWait(
+  registry: EnvironmentStore,
+  environment: Environment,
+  wait: StackWait,
+): Promise<Environment> {
+  const waiting = WAITING_STATUS[wait.operation];
+  let current = environment;
+  return withConflictRetry(() => registry.update(current, { wait }, waiting), {
+    maxAttempts: 3,
+    refresh: async (error) => {
+      current = await loadEnvironment(registry, environment.id);
+      if (!waiting.includes(current.status)) throw error;
+    },
+  });
 }
 
 /**

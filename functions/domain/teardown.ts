@@ -8,6 +8,7 @@ import {
 } from '../schemas/environment.js';
 import type { FinishTeardownResult, StartTeardownResult } from '../schemas/workflow.js';
 import { ConflictError, ResourcesRemainError, StackOperationFailedError } from '../shared/errors.js';
+import { withConflictRetry } from './conflict-retry.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import { deleteRequestToken } from './ids.js';
 import type { Clock } from './ports.js';
@@ -99,10 +100,24 @@ export async function startTeardown(
     });
   }
   const wait = { operation: 'delete', taskToken, requestToken: deleteRequestToken(environmentId, attempt) } as const;
-  const deleting = await deps.registry.update(
-    environment,
-    { status: 'DELETING', wait, teardown: receipt(environment, deps.clock.now(), { stackStatus, attempts: attempt }) },
-    TEARDOWN_FROM,
+  // A write that lost to the API storing this execution's ARN (just after starting it) is redone on the fresh record
+  // while nothing the teardown reads has changed; anything else is a real conflict.
+  let current = environment;
+  const deleting = await withConflictRetry(
+    () =>
+      deps.registry.update(
+        current,
+        { status: 'DELETING', wait, teardown: receipt(current, deps.clock.now(), { stackStatus, attempts: attempt }) },
+        TEARDOWN_FROM,
+      ),
+    {
+      maxAttempts: 3,
+      refresh: async (error) => {
+        current = await loadEnvironment(deps.registry, environmentId);
+        const unchanged = (current.teardown?.attempts ?? 0) === previous && current.stackId === environment.stackId;
+        if (!TEARDOWN_FROM.includes(current.status) || !unchanged) throw error;
+      },
+    },
   );
   await deps.deleteExpirySchedule(environmentId);
   if (stack !== undefined && stackStatus !== 'DELETE_COMPLETE') {

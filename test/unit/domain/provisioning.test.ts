@@ -85,6 +85,31 @@ describe('createStack', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
+  it("stores its wait again when the API's write of the execution ARN wins the race, without failing the task", async () => {
+    // Prepare: the API stores the execution's ARN between the task's read and its write
+    const { registry, deps } = setup();
+    const get = registry.get.bind(registry);
+    let raced = false;
+    registry.get = async (id: string) => {
+      const read = await get(id);
+      if (!raced && read !== undefined) {
+        raced = true;
+        registry.items.set(id, { ...read, executionArn: 'arn:aws:states:x', version: read.version + 1 });
+      }
+      return read;
+    };
+    cfnMock.on(CreateStackCommand).resolves({ StackId: STACK_ID });
+
+    // Act
+    const result = await createStack(deps, { environmentId: ID, taskToken: TOKEN });
+
+    // Assess: one CreateStack, the wait and the ARN both stored
+    expect(result.stackId).toBe(STACK_ID);
+    expect(cfnMock.commandCalls(CreateStackCommand)).toHaveLength(1);
+    expect(registry.stored(ID)).toMatchObject({ executionArn: 'arn:aws:states:x', stackId: STACK_ID });
+    expect(registry.stored(ID).wait?.taskToken).toBe(TOKEN);
+  });
+
   it('deletes the stack it created when the environment was torn down meanwhile, and reports the conflict', async () => {
     // Prepare: the teardown (which found no stack yet) ends DELETED while CreateStack is on its way
     const { registry, deps } = setup();
