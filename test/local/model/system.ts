@@ -32,6 +32,8 @@ interface Host {
   readonly apiUrl: string;
   readonly controlUrl: string;
   readonly catalogEndpoint: string;
+  /** The last of what the host printed, to tell why a request found nobody listening. */
+  output(): string;
 }
 
 async function startHost(emulator: RunningEmulator): Promise<Host> {
@@ -52,7 +54,13 @@ async function startHost(emulator: RunningEmulator): Promise<Host> {
   for (;;) {
     const ready = /model-host api=(\S+) control=(\S+) catalog=(\S+)/.exec(out);
     if (ready) {
-      return { child, apiUrl: ready[1] as string, controlUrl: ready[2] as string, catalogEndpoint: ready[3] as string };
+      return {
+        child,
+        apiUrl: ready[1] as string,
+        controlUrl: ready[2] as string,
+        catalogEndpoint: ready[3] as string,
+        output: () => out.slice(-2000),
+      };
     }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`model host did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -111,6 +119,13 @@ export class LocalSystem {
         ...headers,
       },
       body: raw ? (body as string | undefined) : JSON.stringify(body),
+    }).catch((error: unknown) => {
+      const { exitCode, signalCode } = this.host.child;
+      const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
+      throw new Error(
+        `${method} ${pathAndQuery}: ${(error as Error).message} (${String((error as Error).cause ?? '')}); ` +
+          `the host is ${state}; its last output:\n${this.host.output()}`,
+      );
     });
     const text = await res.text();
     let parsed: Record<string, unknown> = {};
