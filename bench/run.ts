@@ -507,46 +507,49 @@ async function measureConcurrency(bench: Bench, local: LocalControlPlane, proxy:
   );
 }
 
+/** One fixed-rate API load with what the emulator answered meanwhile (to tell its share of the latency). */
+async function measureLoadWithEmulator(
+  bench: Bench,
+  proxy: EmulatorTimingProxy,
+  what: string,
+  spec: Parameters<typeof measureApiLoad>[0],
+): Promise<MeasuredLoad> {
+  const from = proxy.requests().length;
+  const load = await measureApiLoad(spec);
+  const emulator = operationSummary(proxy.requests().slice(from));
+  progress(bench, `${what} at ${spec.ratePerSecond}/s: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
+  return { load, emulator };
+}
+
 /** API latency at a fixed rate: GET of the READY environments, each by its owner. */
-async function measureGetLoad(
+function measureGetLoad(
   bench: Bench,
   local: LocalControlPlane,
   proxy: EmulatorTimingProxy,
   targets: readonly { id: string; owner: string }[],
 ): Promise<MeasuredLoad> {
-  const { plan } = bench;
-  const from = proxy.requests().length;
-  const load = await measureApiLoad({
+  return measureLoadWithEmulator(bench, proxy, 'GET', {
     label: 'GET /environments/{id}',
     apiUrl: local.apiUrl,
-    ratePerSecond: plan.apiRate,
-    durationSeconds: plan.getSeconds,
+    ratePerSecond: bench.plan.apiRate,
+    durationSeconds: bench.plan.getSeconds,
     request: (n) => {
       const target = targets[n % targets.length] as { id: string; owner: string };
       return { method: 'GET', path: `/environments/${target.id}`, headers: { 'x-principal': target.owner } };
     },
   });
-  const emulator = operationSummary(proxy.requests().slice(from));
-  progress(bench, `GET at ${plan.apiRate}/s: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
-  return { load, emulator };
 }
 
 /**
  * POST at a fixed rate: the region is full (exactly the concurrent environments fit), so every request runs the
  * whole create path up to the capacity check (body, owner quota, registry and EC2 reads) and is refused.
  */
-async function measurePostLoad(
-  bench: Bench,
-  local: LocalControlPlane,
-  proxy: EmulatorTimingProxy,
-): Promise<MeasuredLoad> {
-  const { plan } = bench;
-  const from = proxy.requests().length;
-  const load = await measureApiLoad({
+function measurePostLoad(bench: Bench, local: LocalControlPlane, proxy: EmulatorTimingProxy): Promise<MeasuredLoad> {
+  return measureLoadWithEmulator(bench, proxy, 'POST', {
     label: 'POST /environments (region full: 429 after the quota checks)',
     apiUrl: local.apiUrl,
-    ratePerSecond: plan.apiRate,
-    durationSeconds: plan.postSeconds,
+    ratePerSecond: bench.plan.apiRate,
+    durationSeconds: bench.plan.postSeconds,
     request: (n) => ({
       method: 'POST',
       path: '/environments',
@@ -554,9 +557,6 @@ async function measurePostLoad(
       body: JSON.stringify({ name: `load-${n}`, ttlMinutes: 60 }),
     }),
   });
-  const emulator = operationSummary(proxy.requests().slice(from));
-  progress(bench, `POST at ${plan.apiRate}/s: p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms`);
-  return { load, emulator };
 }
 
 function apiLoadRows(
