@@ -250,6 +250,9 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions =
     startSchedules(launch, { clients, stepFunctions, template, groupName: resources.scheduleGroup });
     const sweep = startSweeper(launch);
     await catchUp(launch, fargate, sweep);
+    // Stopping halts the executions before the parts their tasks use (the task processes, the load balancer): a
+    // validation cut short by a stopping launcher must not be taken for a failed one and tear its environment down.
+    launch.parts.onStop(() => stepFunctions.close());
     const api = await startApi(launch, apiRoutes(template));
     const started = { emulatorUrl, network, stepFunctions, stackEvents, serviceCatalog, fargate, sweep, api };
     return localControlPlane(launch.parts, started);

@@ -80,7 +80,7 @@ export interface StepFunctionsStandIn {
   executions(): readonly ExecutionRecord[];
   /** Resolves when no execution is running (or after `timeoutMs`). */
   idle(timeoutMs?: number): Promise<void>;
-  /** Stops accepting calls, aborts running executions and waits (briefly) for in-flight tasks. */
+  /** Stops accepting calls, aborts running executions and waits (briefly) for in-flight tasks (once: calls share it). */
   close(): Promise<void>;
 }
 
@@ -277,16 +277,20 @@ export async function startStepFunctionsStandIn(options: StepFunctionsStandInOpt
     host,
   );
   const idle = (timeoutMs = 10_000) => untilIdle(standIn.running, timeoutMs);
+  let closed: Promise<void> | undefined;
   return {
     endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`,
     port: listener.port,
     executions: () => [...standIn.executions.values()],
     idle,
-    close: async () => {
-      standIn.closing = true;
-      await listener.close();
-      for (const { abort } of standIn.running.values()) abort();
-      await idle(5_000);
+    close: () => {
+      closed ??= (async () => {
+        standIn.closing = true;
+        await listener.close();
+        for (const { abort } of standIn.running.values()) abort();
+        await idle(5_000);
+      })();
+      return closed;
     },
   };
 }

@@ -372,7 +372,25 @@ class CatalogTerminateCommand implements Command {
   async run(model: Model, real: Real): Promise<void> {
     count(real.stats.ops, 'catalog terminate');
     const env = model.pick(this.pick, CatalogTerminateCommand.terminable) as ModelEnvironment;
-    await real.system.catalogTerminate(env.owner, env.provisionedProductId as string);
+    const productId = env.provisionedProductId as string;
+    // Service Catalog refuses to terminate a product while its launch is still under way: that refusal is right
+    // (and changes nothing) only while the product really is UNDER_CHANGE; once the launch is over it must work.
+    for (let attempt = 1; ; attempt += 1) {
+      const error = await real.system.catalogTerminate(env.owner, productId).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      if (error === undefined) break;
+      const product = (await real.system.catalogProducts()).find((p) => p.id === productId);
+      const launching = product?.status === 'UNDER_CHANGE' && product.terminateToken === undefined;
+      if (error.name === 'InvalidStateException' && launching) {
+        count(real.stats.ops, 'catalog terminate refused (under change)');
+        return;
+      }
+      if (error.name !== 'InvalidStateException' || attempt > 1) {
+        broken(real, `terminating ${productId} (${env.id}, product ${product?.status}): ${error.message}`);
+      }
+    }
     env.deleteRequestedAt = Date.now();
   }
   toString = () => `catalogTerminate(#${this.pick})`;
