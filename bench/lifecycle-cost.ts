@@ -38,13 +38,12 @@ export interface LifecycleCount {
   readonly stateTransitions: number;
   readonly lambdaInvocations: number;
   /**
-   * Of which: workflow tasks, API handlers (one per API request), the IPv6 prober (AWS only, one per validation),
-   * the stack-event function (one per stack-status event delivered).
+   * Of which: workflow tasks (the IPv6 prober among them: ProbeIpv6), API handlers (one per API request), the
+   * stack-event function (one per stack-status event delivered).
    */
   readonly lambdaInvocationsBy: {
     readonly tasks: number;
     readonly api: number;
-    readonly ipv6Prober: number;
     readonly stackEvents: number;
   };
   readonly apiRequests: number;
@@ -55,15 +54,11 @@ export interface LifecycleCount {
 export interface LifecycleCountOptions {
   /** API requests of the lifecycle (POST + DELETE = 2; status reads are the caller's choice, not counted). */
   readonly apiRequests: number;
-  /** IPv6 prober invocations per Validate invocation (1 on AWS: the http-ipv6 check; 0 locally). */
-  readonly ipv6ProberPerValidation: number;
   /** Lambda run time of the lifecycle (tasks and API handlers), ms, and the functions' memory, MB. */
   readonly lambdaMs: number;
   readonly memoryMb: number;
   /** Stack-status events delivered to the stack-event function during the lifecycle. @default 0 */
   readonly stackEvents?: number;
-  /** Name of the validation task state. @default 'Validate' */
-  readonly validateState?: string;
 }
 
 export function countLifecycle(
@@ -71,17 +66,12 @@ export function countLifecycle(
   options: LifecycleCountOptions,
 ): LifecycleCount {
   const counts = executions.map(countExecution);
-  const validations = executions.reduce(
-    (sum, e) => sum + (e.taskInvocations[options.validateState ?? 'Validate'] ?? 0),
-    0,
-  );
   const tasks = counts.reduce((sum, c) => sum + c.taskInvocations, 0);
-  const ipv6Prober = validations * options.ipv6ProberPerValidation;
   const stackEvents = options.stackEvents ?? 0;
   return {
     stateTransitions: counts.reduce((sum, c) => sum + c.stateTransitions, 0),
-    lambdaInvocations: tasks + options.apiRequests + ipv6Prober + stackEvents,
-    lambdaInvocationsBy: { tasks, api: options.apiRequests, ipv6Prober, stackEvents },
+    lambdaInvocations: tasks + options.apiRequests + stackEvents,
+    lambdaInvocationsBy: { tasks, api: options.apiRequests, stackEvents },
     apiRequests: options.apiRequests,
     lambdaGbSeconds: (options.lambdaMs / 1000) * (options.memoryMb / 1024),
   };

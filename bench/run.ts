@@ -903,15 +903,14 @@ function lifecycleCost(
           .reduce((s, [, ms]) => s + ms, 0),
       0,
     );
-  const countOf = (s: LifecycleSample, apiRequests: number, ipv6ProberPerValidation: number) =>
+  const countOf = (s: LifecycleSample, apiRequests: number) =>
     countLifecycle(s.executions, {
       apiRequests,
-      ipv6ProberPerValidation,
       stackEvents: stackEventsOf(s.environmentId),
       lambdaMs: taskStates(s) + s.apiMs,
       memoryMb,
     });
-  const counts = samples.map((s) => countOf(s, 2, 0));
+  const counts = samples.map((s) => countOf(s, 2));
   const transitions = counts.map((c) => c.stateTransitions);
   const median = counts.find((c) => c.stateTransitions === percentile(transitions, 50)) ?? counts[0];
   if (!median) throw new Error('no lifecycle to count');
@@ -927,7 +926,7 @@ function lifecycleCost(
   );
   const checks = waits.reduce((sum, w) => sum + w.events.heartbeatChecks, 0);
   const onAws = (apiRequests: number) => {
-    const base = countOf(medianSample, apiRequests, 1);
+    const base = countOf(medianSample, apiRequests);
     return {
       ...base,
       stateTransitions: base.stateTransitions + checks,
@@ -948,8 +947,8 @@ function lifecycleCost(
       latencyAfterCompletionSeconds: Math.max(...waits.map((w) => w.events.maxAddedSeconds)),
       assumptions: AWS_ASSUMPTIONS,
       note:
-        'local counts of the median lifecycle (no poll: each wait resumed by one stack-status event), plus the IPv6 ' +
-        'prober (1 per validation) and one transition and invocation per heartbeat check; ended by its expiry (1 API ' +
+        'local counts of the median lifecycle (no poll: each wait resumed by one stack-status event; the IPv6 prober ' +
+        'is a task, ProbeIpv6), plus one transition and invocation per heartbeat check; ended by its expiry (1 API ' +
         'request); Lambda compute is the local estimate',
     },
   };

@@ -48,18 +48,17 @@ export class ControlPlaneStack extends Stack {
     this.blueprints = new BlueprintStore(this, 'Blueprints');
     this.cloudFormationRole = new CloudFormationRole(this, 'CloudFormationRole', { blueprints: this.blueprints });
 
+    this.prober = new Ipv6Prober(this, 'Ipv6Prober', { logRetention });
     this.provisioner = new Provisioner(this, 'Provisioner', {
       registry: this.registry,
       blueprints: this.blueprints,
       cloudFormationRole: this.cloudFormationRole.role,
+      ipv6Prober: this.prober.function,
       heartbeatSeconds: config.heartbeatSeconds,
       stackTimeoutMinutes: config.stackTimeoutMinutes,
       maxTeardownAttempts: config.maxTeardownAttempts,
       logRetention,
     });
-
-    this.prober = new Ipv6Prober(this, 'Ipv6Prober', { logRetention });
-    this.provisioner.functions.validateEnvironment.useFunction('IPV6_PROBER_FUNCTION', this.prober.function);
 
     this.expiry = this.createExpiry(config, logRetention);
 

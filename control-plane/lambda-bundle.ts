@@ -18,20 +18,6 @@ export const BUNDLE_TARGET_BYTES = 400_000;
  */
 export const BUNDLE_CEILING_BYTES = BUNDLE_TARGET_BYTES;
 
-/**
- * The functions above the target, each with its own ceiling (today's size plus a small margin) and the reason.
- * validate-environment calls five SDK clients of four protocols (DynamoDB; EC2 and ELBv2, query; ECS, JSON; Lambda,
- * REST JSON with event streams): 426 kB at start (docs/lambda-bundles.md, "Where the bytes still go").
- */
-export const BUNDLE_CEILING_EXCEPTIONS: Readonly<Record<string, number>> = {
-  'functions/workflow/validate-environment.ts': 435_000,
-};
-
-/** The ceiling of one function's start-up code, bytes. */
-export function bundleCeilingFor(entry: string): number {
-  return BUNDLE_CEILING_EXCEPTIONS[entry] ?? BUNDLE_CEILING_BYTES;
-}
-
 /** What a function's cold initialisation (importing its bundle, which builds the handler) should take, ms. */
 export const COLD_INIT_TARGET_MS = 100;
 

@@ -92,8 +92,6 @@ export function resolveReferences(template: ControlPlaneTemplate): {
     } else if (name === 'DEFAULT_IMAGE_URI') {
       // The probe image asset; locally the "image" is probe-app/ run as a process by the task stand-in.
       values[name] = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dsenv-probe-app:local`;
-    } else if (name === 'IPV6_PROBER_FUNCTION') {
-      // Not set locally: the validator runs its IPv6 checks itself (the host has IPv6 loopback).
     } else if (type === 'AWS::Lambda::Function' && logicalId) {
       values[name] = localFunctionArn(logicalId);
     } else {

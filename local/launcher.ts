@@ -352,7 +352,6 @@ async function setLocalEnvironment(
   const values: Record<string, string | undefined> = {
     LISTENER_PORT: String(local.network.loadBalancer.port),
     DNS_SERVERS: local.network.dns.address,
-    IPV6_PROBER_FUNCTION: undefined,
     AWS_ENDPOINT_URL: local.emulatorUrl,
     AWS_ENDPOINT_URL_SFN: local.stepFunctions.endpoint,
     AWS_REGION: 'us-east-1',

@@ -1,5 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
-import { FlowLogDestination, IpProtocol, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  FlowLogDestination,
+  GatewayVpcEndpointAwsService,
+  IpProtocol,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HouseFunction } from './house-function.js';
@@ -14,9 +21,10 @@ export interface Ipv6ProberProps {
 }
 
 /**
- * A Lambda that can reach the internet over IPv6. A function outside a VPC has no IPv6 egress, so
- * the validator asks this one, placed in a small dual-stack VPC whose private subnets leave through
- * an egress-only internet gateway (IPv6 only, no NAT gateway: nothing else needs egress).
+ * A Lambda that can reach the internet over IPv6. A function outside a VPC has no IPv6 egress, so the state machine
+ * runs this one (ProbeIpv6) before Validate: placed in a small dual-stack VPC whose private subnets leave through an
+ * egress-only internet gateway (IPv6 only, no NAT gateway), it reads the environment's record from the registry
+ * through a DynamoDB gateway endpoint (no charge, no internet path) and sends every IPv6 request of the checks.
  */
 export class Ipv6Prober extends Construct {
   readonly vpc: Vpc;
@@ -41,6 +49,11 @@ export class Ipv6Prober extends Construct {
         },
       },
     });
+    // The registry, without IPv4 egress: DynamoDB's gateway endpoint, on the probe subnets' route tables.
+    this.vpc.addGatewayEndpoint('Registry', {
+      service: GatewayVpcEndpointAwsService.DYNAMODB,
+      subnets: [{ subnetType: SubnetType.PRIVATE_WITH_EGRESS }],
+    });
     const securityGroup = new SecurityGroup(this, 'ProbeSecurityGroup', {
       vpc: this.vpc,
       description: 'IPv6 prober: outbound HTTP(S) only, no inbound',
@@ -50,7 +63,7 @@ export class Ipv6Prober extends Construct {
 
     this.function = new HouseFunction(this, 'Function', {
       entry: 'functions/workflow/ipv6-prober.ts',
-      description: 'Fetches a URL over IPv6 (or IPv4) from a dual-stack VPC',
+      description: "Sends an environment's IPv6 probes from a dual-stack VPC (ProbeIpv6, before Validate)",
       logRetention: props.logRetention,
       timeout: Duration.seconds(35),
       memorySize: 256,

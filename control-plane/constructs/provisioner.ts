@@ -37,6 +37,8 @@ export interface ProvisionerFunctions {
   readonly createStack: HouseFunction;
   readonly checkStack: HouseFunction;
   readonly validateEnvironment: HouseFunction;
+  /** ProbeIpv6's function: the IPv6 prober, in the control plane's dual-stack VPC (`Ipv6Prober`). */
+  readonly ipv6Prober: HouseFunction;
   readonly recordFailure: HouseFunction;
   readonly startTeardown: HouseFunction;
   readonly finishTeardown: HouseFunction;
@@ -49,6 +51,8 @@ export interface ProvisionerProps {
   readonly blueprints: BlueprintStore;
   /** The role CloudFormation assumes for the environments' stacks (the functions may only pass it). */
   readonly cloudFormationRole: IRole;
+  /** The function that sends Validate's IPv6 probes from a subnet with IPv6 egress (`Ipv6Prober`). */
+  readonly ipv6Prober: HouseFunction;
   /**
    * Seconds a stack wait sleeps without news before it looks at the stack itself (the callback tasks'
    * HeartbeatSeconds): the safety net for a late or lost stack event.
@@ -60,6 +64,9 @@ export interface ProvisionerProps {
   readonly maxTeardownAttempts: number;
   readonly logRetention: RetentionDays;
 }
+
+/** The port of the environments' load balancer listener (the blueprint's), which the HTTP checks probe. */
+const LISTENER_PORT = 80;
 
 const STACKS_REASON =
   "Only the environments' stacks (dsenv-env-<id>); the wildcards are the environment id and the stack's unique suffix.";
@@ -201,8 +208,8 @@ export class Provisioner extends Construct {
     this.stackEvents = this.routeStackEvents(handlers.stackEvent);
     acknowledgeWildcardResources(
       this.stateMachine.role,
-      [handlers.createStack, handlers.checkStack, handlers.validateEnvironment, handlers.recordFailure]
-        .concat([handlers.startTeardown, handlers.finishTeardown])
+      [handlers.createStack, handlers.checkStack, handlers.ipv6Prober, handlers.validateEnvironment]
+        .concat([handlers.recordFailure, handlers.startTeardown, handlers.finishTeardown])
         .map((f) => `${f.functionArn}:*`),
       "Invokes the task functions only; the wildcard covers each function's versions (added by LambdaInvoke).",
     );
@@ -303,8 +310,8 @@ export class Provisioner extends Construct {
   }
 
   /**
-   * CreateStack, CheckCreate when its event is late, Validate and Valid?; a failure is recorded and the environment
-   * torn down (`startTeardown`). Returns the first.
+   * CreateStack, CheckCreate when its event is late, ProbeIpv6, Validate and Valid?; a failure is recorded and the
+   * environment torn down (`startTeardown`). Returns the first.
    */
   private defineProvisioning(
     handlers: ProvisionerFunctions,
@@ -341,7 +348,16 @@ export class Provisioner extends Construct {
       { environmentId, operation: 'create' },
       props,
     );
-    const validate = this.task('Validate', handlers.validateEnvironment, { environmentId }, '$.validation');
+    const validate = this.task(
+      'Validate',
+      handlers.validateEnvironment,
+      { environmentId, ipv6: JsonPath.objectAt('$.ipv6') },
+      '$.validation',
+    );
+    // The IPv6 probes go out from the prober's VPC (a function outside a VPC has no IPv6 egress). A prober that
+    // fails as a whole does not end the lifecycle: Validate runs, and its IPv6 checks fail with the prober's error.
+    const probeIpv6 = this.task('ProbeIpv6', handlers.ipv6Prober, { environmentId }, '$.ipv6');
+    probeIpv6.addCatch(validate, { errors: ['States.ALL'], resultPath: '$.ipv6' }).next(validate);
     checkCreate.addRetry(checkAgain(props));
     createStack.addCatch(checkCreate, CATCH_HEARTBEAT);
     for (const provisionTask of [createStack, checkCreate, validate]) {
@@ -355,8 +371,8 @@ export class Provisioner extends Construct {
     const valid = new Choice(this, 'Valid?', { stateName: 'Valid?' })
       .when(Condition.booleanEquals('$.validation.passed', true), ends.ready)
       .otherwise(recordValidationFailure);
-    createStack.next(validate);
-    checkCreate.next(validate);
+    createStack.next(probeIpv6);
+    checkCreate.next(probeIpv6);
     validate.next(valid);
     return createStack;
   }
@@ -425,6 +441,7 @@ export class Provisioner extends Construct {
         .useTable(props.registry.table)
         .allow(['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], [stacksArn], STACKS_REASON),
       validateEnvironment: this.validateEnvironmentFunction(props),
+      ipv6Prober: props.ipv6Prober.useTable(props.registry.table, 'read').withEnv('LISTENER_PORT', LISTENER_PORT),
       recordFailure: this.workflowFunction(
         props,
         'RecordFailureFunction',
@@ -509,7 +526,7 @@ export class Provisioner extends Construct {
     return createStack;
   }
 
-  /** Validate's function: it probes the environment over both protocols and describes what was built. */
+  /** Validate's function: it probes the environment over IPv4, reads the IPv6 prober's answers, describes what was built. */
   private validateEnvironmentFunction(props: ProvisionerProps): HouseFunction {
     return (
       this.workflowFunction(
@@ -520,7 +537,7 @@ export class Provisioner extends Construct {
         Duration.minutes(2),
       )
         .useTable(props.registry.table)
-        .withEnv('LISTENER_PORT', 80)
+        .withEnv('LISTENER_PORT', LISTENER_PORT)
         // EC2 and ELB describe calls do not support resource-level permissions.
         .allow(
           ['ec2:DescribeVpcs', 'ec2:DescribeRouteTables', 'elasticloadbalancing:DescribeLoadBalancers'],

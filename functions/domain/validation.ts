@@ -1,6 +1,6 @@
 import type { Environment, Validation } from '../schemas/environment.js';
-import type { ValidateResult } from '../schemas/workflow.js';
-import { type CheckDeps, type CheckSettings, runChecks } from './checks/index.js';
+import type { Ipv6Probes, ValidateResult } from '../schemas/workflow.js';
+import { type CheckDeps, type CheckSettings, type HttpProber, ipv6ProbeRequests, runChecks } from './checks/index.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
 import type { Clock } from './ports.js';
 
@@ -33,4 +33,24 @@ export async function validateEnvironment(deps: ValidationDeps, environmentId: s
   if (!validation.passed) return { passed: false, failedChecks };
   const secondsToReady = Math.max(0, (deps.clock.now().getTime() - Date.parse(environment.createdAt)) / 1000);
   return { passed: true, failedChecks, secondsToReady };
+}
+
+export interface Ipv6ProbeDeps {
+  registry: EnvironmentStore;
+  /** Sends one probe from where IPv6 egress exists (the control plane's dual-stack VPC). */
+  probe: HttpProber;
+  settings: Pick<CheckSettings, 'listenerPort' | 'probeTimeoutMs'>;
+}
+
+/**
+ * ProbeIpv6, the step before Validate: sends every IPv6 request Validate's checks may make for the environment's
+ * outputs (concurrently; a probe never throws) and returns each answer by URL. It writes nothing.
+ */
+export async function probeIpv6(deps: Ipv6ProbeDeps, environmentId: string): Promise<Ipv6Probes> {
+  const environment = await loadEnvironment(deps.registry, environmentId);
+  const requests = ipv6ProbeRequests(deps.settings, environment.outputs, environment.service);
+  const probes = await Promise.all(
+    requests.map(async (request) => ({ url: request.url, response: await deps.probe(request) })),
+  );
+  return { probes };
 }

@@ -90,7 +90,7 @@ export type StartTeardownResult = z.infer<typeof StartTeardownResult>;
 export const FinishTeardownResult = z.object({ status: z.enum(['DELETED', 'FAILED']) });
 export type FinishTeardownResult = z.infer<typeof FinishTeardownResult>;
 
-/** Payload of the IPv6 prober Lambda (runs in the control plane's dual-stack VPC on AWS). */
+/** One HTTP probe over one family (`probeHttp`; the IPv6 prober sends its own from the control plane's VPC). */
 export const ProbeRequest = z.object({
   url: z.url(),
   family: z.union([z.literal(4), z.literal(6)]),
@@ -108,3 +108,19 @@ export const ProbeResponse = z.object({
   elapsedMs: z.number(),
 });
 export type ProbeResponse = z.infer<typeof ProbeResponse>;
+
+/** What the IPv6 prober sent (every IPv6 request the checks may make) and what each answered, for Validate. */
+export const Ipv6Probes = z.object({
+  probes: z.array(z.object({ url: z.string(), response: ProbeResponse })),
+});
+export type Ipv6Probes = z.infer<typeof Ipv6Probes>;
+
+/**
+ * Validate's input: the environment, and the IPv6 prober's answers (ProbeIpv6, the step before) or the error a
+ * Catch put there when the prober itself failed (the IPv6 checks then fail with it).
+ */
+export const ValidateInput = z.object({
+  environmentId: z.string(),
+  ipv6: z.union([Ipv6Probes, CaughtError]),
+});
+export type ValidateInput = z.infer<typeof ValidateInput>;

@@ -1,9 +1,6 @@
 import { Resolver } from 'node:dns/promises';
-import type { CheckDeps } from '../domain/checks/index.js';
-import { lambdaProber } from '../domain/checks/remote-prober.js';
-import { probeHttp } from '../domain/http-probe.js';
-import { lambda } from '../shared/clients/lambda.js';
-import { getOptionalStringFromEnv } from '../shared/env.js';
+import type { CheckSettings } from '../domain/checks/index.js';
+import { getNumberFromEnv, getOptionalStringFromEnv } from '../shared/env.js';
 
 /** A resolver for DNS_SERVERS (`host:port` list, local mode) or the system's servers. */
 export function checkResolver(): Resolver {
@@ -13,9 +10,7 @@ export function checkResolver(): Resolver {
   return resolver;
 }
 
-/** IPv4 probes run in-process; IPv6 probes go through IPV6_PROBER_FUNCTION when set (no IPv6 egress outside a VPC). */
-export function probers(resolver: Resolver): Pick<CheckDeps, 'probeIpv4' | 'probeIpv6'> {
-  const inProcess = (request: Parameters<typeof probeHttp>[0]) => probeHttp(request, { resolver });
-  const proberFunction = getOptionalStringFromEnv('IPV6_PROBER_FUNCTION');
-  return { probeIpv4: inProcess, probeIpv6: proberFunction ? lambdaProber(lambda(), proberFunction) : inProcess };
+/** What Validate's checks and the IPv6 prober's requests share: LISTENER_PORT and the deadlines. */
+export function checkSettings(): CheckSettings {
+  return { listenerPort: getNumberFromEnv('LISTENER_PORT', 80), checkTimeoutMs: 20_000, probeTimeoutMs: 8_000 };
 }

@@ -1,10 +1,18 @@
 import { probeHttp } from '../domain/http-probe.js';
-import { ProbeRequest } from '../schemas/workflow.js';
+import { probeIpv6 } from '../domain/validation.js';
+import { EnvironmentTaskInput } from '../schemas/workflow.js';
 import { taskHandler } from '../shared/task-handler.js';
-import { checkResolver } from './check-wiring.js';
+import { checkResolver, checkSettings } from './check-wiring.js';
+import { registry } from './wiring.js';
 
 /**
- * The IPv6 prober: runs one HTTP probe from inside the control plane's dual-stack VPC, where a Lambda has
- * IPv6 egress (the validator, outside any VPC, has none) → `ProbeResponse`.
+ * ProbeIpv6: from inside the control plane's dual-stack VPC, where a Lambda has IPv6 egress (Validate, outside any
+ * VPC, has none), sends every IPv6 request Validate's checks may make → `Ipv6Probes`, which Validate reads.
  */
-export const handler = taskHandler(ProbeRequest, (request) => probeHttp(request, { resolver: checkResolver() }));
+export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
+  const resolver = checkResolver();
+  return probeIpv6(
+    { registry: registry(), probe: (request) => probeHttp(request, { resolver }), settings: checkSettings() },
+    environmentId,
+  );
+});

@@ -22,13 +22,15 @@ const provision = {
     exited('WaitForCreate', 300),
     entered('CheckCreate'),
     exited('CheckCreate'),
+    entered('ProbeIpv6'),
+    exited('ProbeIpv6'),
     entered('Validate'),
     exited('Validate'),
     entered('Ready'),
     exited('Ready'),
     { type: 'ExecutionSucceeded', timestamp: 0 },
   ],
-  taskInvocations: { CreateStack: 2, CheckCreate: 2, Validate: 1 },
+  taskInvocations: { CreateStack: 2, CheckCreate: 2, ProbeIpv6: 1, Validate: 1 },
 };
 const teardown = {
   events: [entered('Route'), entered('StartTeardown'), entered('TornDown')],
@@ -39,30 +41,28 @@ describe('cost per lifecycle', () => {
   it('bills one transition per state entered and per retry, and counts every task attempt', () => {
     const count = countExecution(provision);
 
-    expect(count.stateTransitions).toBe(9);
-    expect(count.taskInvocations).toBe(5);
+    expect(count.stateTransitions).toBe(10);
+    expect(count.taskInvocations).toBe(6);
     expect(count.entered).toMatchObject({ WaitForCreate: 2, CheckCreate: 2 });
   });
 
-  it('adds the API requests and, on AWS, one IPv6 prober invocation per validation', () => {
+  it('adds the API requests and the stack events to the task invocations (the IPv6 prober is a task)', () => {
     const count = countLifecycle([provision, teardown], {
       apiRequests: 2,
-      ipv6ProberPerValidation: 1,
       lambdaMs: 2000,
       memoryMb: 512,
     });
 
-    expect(count.stateTransitions).toBe(12);
-    expect(count.lambdaInvocationsBy).toEqual({ tasks: 6, api: 2, ipv6Prober: 1, stackEvents: 0 });
+    expect(count.stateTransitions).toBe(13);
+    expect(count.lambdaInvocationsBy).toEqual({ tasks: 7, api: 2, stackEvents: 0 });
     expect(count.lambdaInvocations).toBe(9);
     const withEvents = countLifecycle([provision, teardown], {
       apiRequests: 1,
-      ipv6ProberPerValidation: 1,
       stackEvents: 2,
       lambdaMs: 2000,
       memoryMb: 512,
     });
-    expect(withEvents.lambdaInvocationsBy).toEqual({ tasks: 6, api: 1, ipv6Prober: 1, stackEvents: 2 });
+    expect(withEvents.lambdaInvocationsBy).toEqual({ tasks: 7, api: 1, stackEvents: 2 });
     expect(withEvents.lambdaInvocations).toBe(10);
     expect(count.lambdaGbSeconds).toBe(1);
   });
@@ -71,10 +71,7 @@ describe('cost per lifecycle', () => {
     const prices = loadPrices();
     const count = { stateTransitions: 1000, lambdaInvocations: 1_000_000, lambdaGbSeconds: 0, apiRequests: 0 };
 
-    const cost = priceLifecycle(
-      { ...count, lambdaInvocationsBy: { tasks: 0, api: 0, ipv6Prober: 0, stackEvents: 0 } },
-      prices,
-    );
+    const cost = priceLifecycle({ ...count, lambdaInvocationsBy: { tasks: 0, api: 0, stackEvents: 0 } }, prices);
 
     expect(cost.lines[0]?.usd).toBeCloseTo(0.025, 10);
     expect(cost.lines[1]?.usd).toBeCloseTo(0.2, 10);
@@ -83,7 +80,7 @@ describe('cost per lifecycle', () => {
 
   it('refuses to price with a price file that lacks a usage price', () => {
     const prices = { ...loadPrices(), usage: {} };
-    const count = countLifecycle([], { apiRequests: 1, ipv6ProberPerValidation: 0, lambdaMs: 0, memoryMb: 128 });
+    const count = countLifecycle([], { apiRequests: 1, lambdaMs: 0, memoryMb: 128 });
 
     expect(() => priceLifecycle(count, prices)).toThrow(/stepFunctionsStateTransition/);
   });

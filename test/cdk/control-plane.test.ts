@@ -158,10 +158,39 @@ describe('Lambda functions', () => {
       expect.arrayContaining(['BLUEPRINT_BASE_URL', 'CFN_ROLE_ARN', 'STACK_TIMEOUT_MINUTES', 'TABLE_NAME']),
     );
     expect(envOf('functions/workflow/create-stack.ts')).not.toContain('STATE_MACHINE_ARN');
-    expect(envOf('functions/workflow/validate-environment.ts')).toContain('IPV6_PROBER_FUNCTION');
+    expect(envOf('functions/workflow/validate-environment.ts')).not.toContain('IPV6_PROBER_FUNCTION');
+    expect(envOf('functions/workflow/ipv6-prober.ts')).toEqual(expect.arrayContaining(['LISTENER_PORT', 'TABLE_NAME']));
     expect(envOf('functions/api/create-environment.ts')).toEqual(
       expect.arrayContaining(['IDEMPOTENCY_TABLE_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULE_GROUP', 'STATE_MACHINE_ARN']),
     );
+  });
+
+  it('runs the IPv6 prober as ProbeIpv6, reading the registry only, and Validate without invoking any function', () => {
+    const roleOf = (entry: string) => {
+      const fn = ofType('AWS::Lambda::Function').find(([, f]) => f.Metadata?.['dsenv:handler-entry'] === entry);
+      if (fn === undefined) throw new Error(`no function runs ${entry}`);
+      return (fn[1].Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    };
+    const actions = (entry: string) => statementsOfRole(roleOf(entry)).flatMap(actionsOf);
+    expect(actions('functions/workflow/validate-environment.ts').filter((a) => a.startsWith('lambda:'))).toEqual([]);
+    const proberTableActions = actions('functions/workflow/ipv6-prober.ts').filter((a) => a.startsWith('dynamodb:'));
+    expect(proberTableActions).toContain('dynamodb:GetItem');
+    expect(proberTableActions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    // The definition's ProbeIpv6 state invokes the prober's function and hands its answers to Validate.
+    const [, machine] = ofType('AWS::StepFunctions::StateMachine')[0] as [string, Resource];
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    const proberId = ofType('AWS::Lambda::Function').find(
+      ([, f]) => f.Metadata?.['dsenv:handler-entry'] === 'functions/workflow/ipv6-prober.ts',
+    )?.[0] as string;
+    expect(definition).toMatch(new RegExp(`ProbeIpv6.*${proberId}`));
+    expect(definition).toContain('\\"ipv6.$\\":\\"$.ipv6\\"');
+  });
+
+  it('lets the IPv6 prober reach DynamoDB through a gateway endpoint (no NAT gateway, no IPv4 egress)', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.dynamodb'])]) }),
+    });
   });
 
   it('runs the IPv6 prober in a dual-stack VPC with IPv6 egress and no NAT gateway', () => {

@@ -55,7 +55,7 @@ describe('local mode lifecycle', () => {
     // (Validate sets READY just before the execution records its last states: wait for them.)
     await expect
       .poll(() => statesEntered(expiring.id, 'provision'), { timeout: 10_000 })
-      .toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+      .toEqual(['Route', 'CreateStack', 'ProbeIpv6', 'Validate', 'Valid?', 'Ready']);
     const events = local.stackEvents.delivered().filter((e) => e.detail['stack-id'] === environment.stackId);
     expect(events.map((e) => [e.detail['status-details'].status, e.detail['client-request-token']])).toEqual([
       ['CREATE_COMPLETE', `${expiring.id}-create-1`],

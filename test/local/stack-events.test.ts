@@ -75,7 +75,14 @@ describe('stack-status events in local mode', () => {
     const copies = deliveriesOf(id, 'CREATE_COMPLETE');
     expect(copies).toHaveLength(2);
     expect(copies.map((d) => outcomeOf(d.result)).sort()).toEqual(['closed', 'resumed']);
-    expect(statesEntered(id, 'provision')).toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+    expect(statesEntered(id, 'provision')).toEqual([
+      'Route',
+      'CreateStack',
+      'ProbeIpv6',
+      'Validate',
+      'Valid?',
+      'Ready',
+    ]);
     await removeAndCheck(id);
   });
 
@@ -91,6 +98,7 @@ describe('stack-status events in local mode', () => {
       'Route',
       'CreateStack',
       'CheckCreate',
+      'ProbeIpv6',
       'Validate',
       'Valid?',
       'Ready',

@@ -53,7 +53,7 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
         >;
         calls.push({ state, input: payload });
         executionArns.push(executionArn);
-        const handler = handlers[state];
+        const handler = ({ ProbeIpv6: () => PROBES, ...handlers } as Record<string, TaskHandler>)[state];
         if (!handler) throw new Error(`task ${state} was not expected to run`);
         const call = (counts.get(state) ?? 0) + 1;
         counts.set(state, call);
@@ -88,6 +88,8 @@ async function execute(input: Record<string, unknown>, handlers: Record<string, 
 }
 
 const TOKEN = 'AQtoken';
+/** What the IPv6 prober answers (ProbeIpv6's result, handed to Validate). */
+const PROBES = { probes: [{ url: 'http://alb/health', response: { ok: true, statusCode: 200, elapsedMs: 3 } }] };
 const environmentId = 'env-3k9x0q2m7ab1';
 const created = { state: 'COMPLETE', stackStatus: 'CREATE_COMPLETE' };
 const deletedStack = { state: 'COMPLETE', stackStatus: 'DELETE_COMPLETE' };
@@ -107,14 +109,40 @@ describe('provisioning', () => {
     );
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual(['Route', 'CreateStack', 'Validate', 'Valid?', 'Ready']);
+    expect(run.path).toEqual(['Route', 'CreateStack', 'ProbeIpv6', 'Validate', 'Valid?', 'Ready']);
     expect(run.calls.map((c) => [c.state, c.input])).toEqual([
       ['CreateStack', { environmentId, taskToken: TOKEN }],
-      ['Validate', { environmentId }],
+      ['ProbeIpv6', { environmentId }],
+      ['Validate', { environmentId, ipv6: PROBES }],
     ]);
     // Each task learns its execution, for the correlation keys of its logs.
-    expect(run.executionArns).toEqual(Array(2).fill(EXECUTION_ARN));
+    expect(run.executionArns).toEqual(Array(3).fill(EXECUTION_ARN));
     expect(run.result).toMatchObject({ check: created, validation: { passed: true } });
+  });
+
+  it("validates with the IPv6 prober's error when the prober fails as a whole (after its retries)", async () => {
+    const run = await execute(
+      { action: 'provision', environmentId },
+      {
+        CreateStack: () => created,
+        ProbeIpv6: (_input, call) => {
+          throw named(call === 1 ? 'TransientError' : 'Error', 'Task timed out after 35.00 seconds');
+        },
+        Validate: () => ({ passed: false, failedChecks: ['http-ipv6'] }),
+        RecordValidationFailure: () => ({ status: 'FAILED' }),
+        ...teardownOk,
+        FinishTeardown: () => ({ status: 'FAILED' }),
+      },
+    );
+
+    expect(run.error).toBeUndefined();
+    expect(run.path.slice(0, 5)).toEqual(['Route', 'CreateStack', 'ProbeIpv6', 'Validate', 'Valid?']);
+    expect(run.calls.filter((c) => c.state === 'ProbeIpv6')).toHaveLength(2);
+    expect(run.calls.find((c) => c.state === 'Validate')?.input).toEqual({
+      environmentId,
+      ipv6: { Error: 'Error', Cause: expect.stringContaining('Task timed out after 35.00 seconds') },
+    });
+    expect(run.path).toContain('RecordValidationFailure');
   });
 
   it('looks at the stack once when no event came within the heartbeat, then proceeds', async () => {
@@ -128,7 +156,7 @@ describe('provisioning', () => {
     );
 
     expect(run.error).toBeUndefined();
-    expect(run.path).toEqual(['Route', 'CreateStack', 'CheckCreate', 'Validate', 'Valid?', 'Ready']);
+    expect(run.path).toEqual(['Route', 'CreateStack', 'CheckCreate', 'ProbeIpv6', 'Validate', 'Valid?', 'Ready']);
     expect(run.calls.find((c) => c.state === 'CheckCreate')?.input).toEqual({
       environmentId,
       operation: 'create',
@@ -231,6 +259,7 @@ describe('provisioning', () => {
     expect(run.path).toEqual([
       'Route',
       'CreateStack',
+      'ProbeIpv6',
       'Validate',
       'Valid?',
       'RecordValidationFailure',
@@ -397,6 +426,7 @@ describe('synthesized definition', () => {
     expect(synthesized.taskHandlers).toEqual({
       CreateStack: 'functions/workflow/create-stack.ts',
       CheckCreate: 'functions/workflow/check-stack.ts',
+      ProbeIpv6: 'functions/workflow/ipv6-prober.ts',
       Validate: 'functions/workflow/validate-environment.ts',
       RecordCreateFailure: 'functions/workflow/record-failure.ts',
       RecordValidationFailure: 'functions/workflow/record-failure.ts',

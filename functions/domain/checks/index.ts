@@ -1,5 +1,6 @@
 import type { Check, EnvironmentOutputs } from '../../schemas/environment.js';
 import { httpCodeMatcher, PROBE_BASE_PATH, type ServiceSpec } from '../../schemas/service.js';
+import type { ProbeRequest } from '../../schemas/workflow.js';
 import type { ProbeResolver } from '../http-probe.js';
 import { runCheck } from './check.js';
 import { checkDnsRecord } from './dns.js';
@@ -19,7 +20,7 @@ export interface CheckDeps {
   resolver: ProbeResolver;
   /** Sends IPv4 probes (in-process). */
   probeIpv4: HttpProber;
-  /** Sends IPv6 probes (in-process locally; through the IPv6 prober function on AWS). */
+  /** Sends IPv6 probes (Validate: reads what the IPv6 prober answered, `recordedProber`). */
   probeIpv6: HttpProber;
   ec2: Ec2Port;
   elbv2: Elbv2Port;
@@ -35,6 +36,44 @@ export interface CheckSettings {
   probeTimeoutMs: number;
 }
 
+type ServiceHealth = Pick<ServiceSpec, 'healthPath' | 'healthyHttpCodes'>;
+
+/** The URLs the HTTP checks probe (undefined without a PublicURI): the probe's routes, the service's health. */
+interface CheckUrls {
+  health?: string;
+  listBuckets?: string;
+  listEc2?: string;
+  serviceHealth?: string;
+}
+
+function checkUrls(listenerPort: number, outputs: EnvironmentOutputs, service?: ServiceHealth): CheckUrls {
+  const host = outputs.publicUri;
+  const at = (path: string) => (host === undefined ? undefined : probeUrl(host, listenerPort, path));
+  // With a service the probe is its sidecar and answers under PROBE_BASE_PATH.
+  const probe = (path: string) => at(service === undefined ? path : `${PROBE_BASE_PATH}${path}`);
+  return {
+    health: probe('/health'),
+    listBuckets: probe('/list-buckets'),
+    listEc2: probe('/list-ec2'),
+    serviceHealth: service === undefined ? undefined : at(service.healthPath),
+  };
+}
+
+/**
+ * Every IPv6 request `runChecks` may send for these outputs, whatever DNS answers: what the IPv6 prober sends from
+ * the control plane's dual-stack VPC before Validate runs (Validate then reads its answers, `recordedProber`).
+ */
+export function ipv6ProbeRequests(
+  settings: Pick<CheckSettings, 'listenerPort' | 'probeTimeoutMs'>,
+  outputs: EnvironmentOutputs,
+  service?: ServiceHealth,
+): ProbeRequest[] {
+  const urls = Object.values(checkUrls(settings.listenerPort, outputs, service));
+  return urls
+    .filter((url): url is string => url !== undefined)
+    .map((url) => ({ url, family: 6, timeoutMs: settings.probeTimeoutMs }));
+}
+
 /**
  * Runs the checks (CHECK_NAMES) against an environment's outputs: the ten of every environment, plus the two
  * service checks when it runs a service (the probe is then its sidecar and answers under /_dsenv/). Network checks
@@ -45,12 +84,11 @@ export async function runChecks(
   deps: CheckDeps,
   settings: CheckSettings,
   outputs: EnvironmentOutputs,
-  service?: Pick<ServiceSpec, 'healthPath' | 'healthyHttpCodes'>,
+  service?: ServiceHealth,
 ): Promise<Check[]> {
   const { checkTimeoutMs: limit, probeTimeoutMs, listenerPort } = settings;
   const host = outputs.publicUri;
-  const at = (path: string) => (host === undefined ? undefined : probeUrl(host, listenerPort, path));
-  const url = (path: string) => at(service === undefined ? path : `${PROBE_BASE_PATH}${path}`);
+  const urls = checkUrls(listenerPort, outputs, service);
 
   const httpChecks = async (): Promise<Check[]> => {
     const [a, aaaa] = await Promise.all([
@@ -62,13 +100,13 @@ export async function runChecks(
     const awsProbeFamily = hasA ? 4 : hasAaaa ? 6 : undefined;
     const awsProber = awsProbeFamily === 6 ? deps.probeIpv6 : deps.probeIpv4;
     const rest = await Promise.all([
-      runCheck('http-ipv4', limit, () => checkHealth(deps.probeIpv4, url('/health'), 4, hasA, probeTimeoutMs)),
-      runCheck('http-ipv6', limit, () => checkHealth(deps.probeIpv6, url('/health'), 6, hasAaaa, probeTimeoutMs)),
+      runCheck('http-ipv4', limit, () => checkHealth(deps.probeIpv4, urls.health, 4, hasA, probeTimeoutMs)),
+      runCheck('http-ipv6', limit, () => checkHealth(deps.probeIpv6, urls.health, 6, hasAaaa, probeTimeoutMs)),
       runCheck('probe-list-buckets', limit, () =>
-        checkAwsProbe(awsProber, url('/list-buckets'), awsProbeFamily, probeTimeoutMs, false),
+        checkAwsProbe(awsProber, urls.listBuckets, awsProbeFamily, probeTimeoutMs, false),
       ),
       runCheck('probe-list-ec2', limit, () =>
-        checkAwsProbe(awsProber, url('/list-ec2'), awsProbeFamily, probeTimeoutMs, true),
+        checkAwsProbe(awsProber, urls.listEc2, awsProbeFamily, probeTimeoutMs, true),
       ),
       ...serviceChecks(hasA, hasAaaa),
     ]);
@@ -78,7 +116,7 @@ export async function runChecks(
   const serviceChecks = (hasA: boolean, hasAaaa: boolean): Promise<Check>[] => {
     if (service === undefined) return [];
     const healthy = { codes: service.healthyHttpCodes, matches: httpCodeMatcher(service.healthyHttpCodes) };
-    const health = at(service.healthPath);
+    const health = urls.serviceHealth;
     return [
       runCheck('service-http-ipv4', limit, () =>
         checkServiceHealth(deps.probeIpv4, health, 4, hasA, probeTimeoutMs, healthy),
@@ -102,4 +140,4 @@ export async function runChecks(
 }
 
 export type { HttpProber } from './http.js';
-export { lambdaProber } from './remote-prober.js';
+export { recordedProber } from './recorded-prober.js';

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { DescribeRouteTablesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,6 @@ import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
 
 const ID = 'env-3k9x0q2m7ab1';
 const HOST = 'env-3k9x0q2m7ab1-alb.local.test';
-const PROBER = 'dsenv-ipv6-prober';
 
 /** The "load balancer": the probe app's routes, on one port number over both families (as an ALB listener). */
 function probeApp(familySeen: string[]) {
@@ -64,7 +62,6 @@ let dns: DnsStandIn;
 let lb: { servers: Server[]; port: number };
 const seen: string[] = [];
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const lambdaMock = mockClient(LambdaClient);
 const ec2Mock = mockClient(EC2Client);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
 const ecsMock = mockClient(ECSClient);
@@ -76,79 +73,105 @@ beforeAll(async () => {
   Object.assign(process.env, {
     DNS_SERVERS: dns.address,
     LISTENER_PORT: String(lb.port),
-    IPV6_PROBER_FUNCTION: PROBER,
   });
 });
 
 afterAll(async () => {
   await dns.close();
   await Promise.all(lb.servers.map((s) => new Promise((r) => s.close(r))));
-  for (const name of ['DNS_SERVERS', 'LISTENER_PORT', 'IPV6_PROBER_FUNCTION']) delete process.env[name];
+  for (const name of ['DNS_SERVERS', 'LISTENER_PORT']) delete process.env[name];
 });
 
-describe('validate-environment handler', () => {
-  it('resolves through DNS_SERVERS, probes IPv4 in-process and IPv6 through the prober function, and sets READY', async () => {
-    // Prepare: the environment and its cloud resources
-    const item = anEnvironment({
-      outputs: {
-        publicUri: HOST,
-        vpcId: 'vpc-1',
-        privateSubnetIds: ['subnet-1'],
-        loadBalancerArn: 'arn:lb',
-        clusterName: 'c',
-        serviceName: 's',
+/** The environment and its cloud resources, as the describe calls answer; returns the registry writes. */
+function prepareEnvironment(): Record<string, unknown>[] {
+  const item = anEnvironment({
+    outputs: {
+      publicUri: HOST,
+      vpcId: 'vpc-1',
+      privateSubnetIds: ['subnet-1'],
+      loadBalancerArn: 'arn:lb',
+      clusterName: 'c',
+      serviceName: 's',
+    },
+  });
+  ddbMock.reset();
+  ddbMock.on(GetCommand).resolves({ Item: item });
+  const updates: Record<string, unknown>[] = [];
+  let version = item.version;
+  ddbMock
+    .on(UpdateCommand)
+    .callsFake(
+      (input: {
+        ExpressionAttributeNames: Record<string, string>;
+        ExpressionAttributeValues: Record<string, unknown>;
+      }) => {
+        const changes: Record<string, unknown> = {};
+        for (const [alias, field] of Object.entries(input.ExpressionAttributeNames)) {
+          if (alias.startsWith('#f')) changes[field] = input.ExpressionAttributeValues[`:${alias.slice(1)}`];
+        }
+        updates.push(changes);
+        version++;
+        return { Attributes: { ...item, ...changes, version } };
       },
-    });
-    ddbMock.on(GetCommand).resolves({ Item: item });
-    const updates: Record<string, unknown>[] = [];
-    let version = item.version;
-    ddbMock
-      .on(UpdateCommand)
-      .callsFake(
-        (input: {
-          ExpressionAttributeNames: Record<string, string>;
-          ExpressionAttributeValues: Record<string, unknown>;
-        }) => {
-          const changes: Record<string, unknown> = {};
-          for (const [alias, field] of Object.entries(input.ExpressionAttributeNames)) {
-            if (alias.startsWith('#f')) changes[field] = input.ExpressionAttributeValues[`:${alias.slice(1)}`];
-          }
-          updates.push(changes);
-          version++;
-          return { Attributes: { ...item, ...changes, version } };
-        },
-      );
-    // The prober function, invoked for real (its handler), as Lambda would.
-    lambdaMock.on(InvokeCommand).callsFake(async (input: { FunctionName: string; Payload: Uint8Array }) => {
-      const result = await ipv6Prober(JSON.parse(new TextDecoder().decode(input.Payload)), lambdaContext);
-      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(result)) };
-    });
-    ec2Mock.on(DescribeVpcsCommand).resolves({
-      Vpcs: [
-        {
-          Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: 'fd00::/56', Ipv6CidrBlockState: { State: 'associated' } }],
-        },
-      ],
-    });
-    ec2Mock.on(DescribeRouteTablesCommand).resolves({
-      RouteTables: [{ Routes: [{ DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: 'eigw-1' }] }],
-    });
-    elbMock.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ IpAddressType: 'dualstack' }] });
-    ecsMock.on(DescribeServicesCommand).resolves({
-      services: [{ networkConfiguration: { awsvpcConfiguration: { subnets: [], assignPublicIp: 'DISABLED' } } }],
-    });
+    );
+  ec2Mock.on(DescribeVpcsCommand).resolves({
+    Vpcs: [
+      { Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: 'fd00::/56', Ipv6CidrBlockState: { State: 'associated' } }] },
+    ],
+  });
+  ec2Mock.on(DescribeRouteTablesCommand).resolves({
+    RouteTables: [{ Routes: [{ DestinationIpv6CidrBlock: '::/0', EgressOnlyInternetGatewayId: 'eigw-1' }] }],
+  });
+  elbMock.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [{ IpAddressType: 'dualstack' }] });
+  ecsMock.on(DescribeServicesCommand).resolves({
+    services: [{ networkConfiguration: { awsvpcConfiguration: { subnets: [], assignPublicIp: 'DISABLED' } } }],
+  });
+  return updates;
+}
 
-    // Act
-    const result = await validate({ environmentId: ID }, lambdaContext);
+type Validation = { checks: { name: string; status: string; detail: string }[] };
 
-    // Assess
+describe('ProbeIpv6 then Validate', () => {
+  it('sends every IPv6 request from the prober, probes IPv4 in Validate, judges IPv6 on the answers, sets READY', async () => {
+    const updates = prepareEnvironment();
+    seen.length = 0;
+
+    // Act: the two tasks as the state machine runs them, the prober's result at $.ipv6 passed to Validate
+    const ipv6 = await ipv6Prober({ environmentId: ID }, lambdaContext);
+    const afterProber = [...seen];
+    const result = await validate({ environmentId: ID, ipv6 }, lambdaContext);
+
+    // Assess: the prober sent the IPv6 requests (and wrote nothing); Validate sent only IPv4 ones
+    expect(ipv6.probes.map((p: { url: string }) => new URL(p.url).pathname).sort()).toEqual([
+      '/health',
+      '/list-buckets',
+      '/list-ec2',
+    ]);
+    expect(afterProber.sort()).toEqual(['IPv6 /health', 'IPv6 /list-buckets', 'IPv6 /list-ec2']);
+    expect(seen.slice(afterProber.length).every((line) => line.startsWith('IPv4 '))).toBe(true);
     expect(result).toEqual({ passed: true, failedChecks: [], secondsToReady: expect.any(Number) });
-    expect(lambdaMock).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: PROBER });
-    expect(seen).toContain('IPv4 /health');
-    expect(seen).toContain('IPv6 /health');
-    const validation = updates.find((u) => u.validation)?.validation as { checks: { name: string; detail: string }[] };
+    const validation = updates.find((u) => u.validation)?.validation as Validation;
     expect(validation.checks.find((c) => c.name === 'dns-aaaa')?.detail).toBe(`${HOST} AAAA ::1`);
     expect(validation.checks.find((c) => c.name === 'http-ipv6')?.detail).toContain('from ::1 (IPv6)');
     expect(updates.map((u) => u.status).filter(Boolean)).toEqual(['VALIDATING', 'READY']);
+  });
+
+  it('fails the IPv6 checks with the error when the prober failed as a whole, and never sets READY', async () => {
+    const updates = prepareEnvironment();
+    const ipv6 = { Error: 'Lambda.Unknown', Cause: 'Task timed out after 35.00 seconds' };
+
+    const result = await validate({ environmentId: ID, ipv6 }, lambdaContext);
+
+    expect(result.passed).toBe(false);
+    expect(result.failedChecks).toEqual(['http-ipv6']);
+    const validation = updates.find((u) => u.validation)?.validation as Validation;
+    expect(validation.checks.find((c) => c.name === 'http-ipv6')?.detail).toContain(
+      'the IPv6 prober failed: Lambda.Unknown: Task timed out after 35.00 seconds',
+    );
+    expect(updates.map((u) => u.status).filter(Boolean)).toEqual(['VALIDATING']);
+  });
+
+  it("refuses a Validate input without the prober's answers (the state machine always passes them)", async () => {
+    await expect(validate({ environmentId: ID }, lambdaContext)).rejects.toThrow(/ipv6/);
   });
 });
