@@ -1,7 +1,15 @@
 import type { Environment, Validation } from '../schemas/environment.js';
 import type { Ipv6Probes, ValidateResult } from '../schemas/workflow.js';
-import { type CheckDeps, type CheckSettings, type HttpProber, ipv6ProbeRequests, runChecks } from './checks/index.js';
+import {
+  type CheckDeps,
+  type CheckSettings,
+  type HttpProber,
+  hasARecord,
+  ipv6ProbeRequests,
+  runChecks,
+} from './checks/index.js';
 import { type EnvironmentStore, loadEnvironment } from './environment-record.js';
+import type { ProbeResolver } from './http-probe.js';
 import type { Clock } from './ports.js';
 
 export interface ValidationDeps extends CheckDeps {
@@ -37,18 +45,22 @@ export async function validateEnvironment(deps: ValidationDeps, environmentId: s
 
 export interface Ipv6ProbeDeps {
   registry: EnvironmentStore;
+  /** Resolves the name's A record: the AWS probes go over IPv6 only without one (as Validate decides). */
+  resolver: ProbeResolver;
   /** Sends one probe from where IPv6 egress exists (the control plane's dual-stack VPC). */
   probe: HttpProber;
   settings: Pick<CheckSettings, 'listenerPort' | 'probeTimeoutMs'>;
 }
 
 /**
- * ProbeIpv6, the step before Validate: sends every IPv6 request Validate's checks may make for the environment's
- * outputs (concurrently; a probe never throws) and returns each answer by URL. It writes nothing.
+ * ProbeIpv6, the step before Validate: sends the IPv6 requests of Validate's checks for the environment's outputs
+ * (concurrently; a probe never throws) and returns each answer by URL. It writes nothing. Should DNS answer Validate
+ * otherwise (an A record gone meanwhile), the request it then wants is missing and its check fails saying so.
  */
 export async function probeIpv6(deps: Ipv6ProbeDeps, environmentId: string): Promise<Ipv6Probes> {
   const environment = await loadEnvironment(deps.registry, environmentId);
-  const requests = ipv6ProbeRequests(deps.settings, environment.outputs, environment.service);
+  const hasA = await hasARecord(deps.resolver, environment.outputs.publicUri);
+  const requests = ipv6ProbeRequests(deps.settings, environment.outputs, environment.service, hasA);
   const probes = await Promise.all(
     requests.map(async (request) => ({ url: request.url, response: await deps.probe(request) })),
   );

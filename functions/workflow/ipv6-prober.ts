@@ -7,12 +7,17 @@ import { registry } from './wiring.js';
 
 /**
  * ProbeIpv6: from inside the control plane's dual-stack VPC, where a Lambda has IPv6 egress (Validate, outside any
- * VPC, has none), sends every IPv6 request Validate's checks may make → `Ipv6Probes`, which Validate reads.
+ * VPC, has none), sends the IPv6 requests of Validate's checks → `Ipv6Probes`, which Validate reads.
  */
 export const handler = taskHandler(EnvironmentTaskInput, ({ environmentId }) => {
   const resolver = checkResolver();
   return probeIpv6(
-    { registry: registry(), probe: (request) => probeHttp(request, { resolver }), settings: checkSettings() },
+    {
+      registry: registry(),
+      resolver,
+      probe: (request) => probeHttp(request, { resolver }),
+      settings: checkSettings(),
+    },
     environmentId,
   );
 });

@@ -599,7 +599,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
   ],
   'functions/workflow/ipv6-prober.ts': [
     {
-      name: "ProbeIpv6 reads the environment's outputs and sends every IPv6 request of the checks",
+      name: "ProbeIpv6 reads the environment's outputs and sends the IPv6 requests of the checks",
       prepare: (aws) => {
         aws.records.set(
           ID,
@@ -616,7 +616,11 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
             },
           }),
         );
-        // No AAAA record: each probe answers at once that it had nothing to connect to.
+        // No A record (the AWS probes go over IPv6 too) and no AAAA: each probe answers at once that it had nothing
+        // to connect to.
+        vi.spyOn(Resolver.prototype, 'resolve4').mockRejectedValue(
+          Object.assign(new Error('queryA ENODATA'), { code: 'ENODATA' }),
+        );
         vi.spyOn(Resolver.prototype, 'resolve6').mockRejectedValue(
           Object.assign(new Error('queryAaaa ENODATA'), { code: 'ENODATA' }),
         );

@@ -60,18 +60,26 @@ function checkUrls(listenerPort: number, outputs: EnvironmentOutputs, service?: 
 }
 
 /**
- * Every IPv6 request `runChecks` may send for these outputs, whatever DNS answers: what the IPv6 prober sends from
+ * The IPv6 requests `runChecks` sends for these outputs: the probe's health and the service's on every environment,
+ * the AWS probes only when the name has no A record (they go over IPv4 otherwise). What the IPv6 prober sends from
  * the control plane's dual-stack VPC before Validate runs (Validate then reads its answers, `recordedProber`).
  */
 export function ipv6ProbeRequests(
   settings: Pick<CheckSettings, 'listenerPort' | 'probeTimeoutMs'>,
   outputs: EnvironmentOutputs,
-  service?: ServiceHealth,
+  service: ServiceHealth | undefined,
+  hasA: boolean,
 ): ProbeRequest[] {
-  const urls = Object.values(checkUrls(settings.listenerPort, outputs, service));
-  return urls
+  const urls = checkUrls(settings.listenerPort, outputs, service);
+  const wanted = hasA ? [urls.health, urls.serviceHealth] : Object.values(urls);
+  return wanted
     .filter((url): url is string => url !== undefined)
     .map((url) => ({ url, family: 6, timeoutMs: settings.probeTimeoutMs }));
+}
+
+/** Whether the name has an A record, as the `dns-a` check decides it. */
+export async function hasARecord(resolver: ProbeResolver, publicUri: string | undefined): Promise<boolean> {
+  return (await checkDnsRecord(resolver, publicUri, 4)).status === 'passed';
 }
 
 /**

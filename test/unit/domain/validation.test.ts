@@ -3,9 +3,9 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { HttpProber } from '../../../functions/domain/checks/index.js';
+import { type HttpProber, recordedProber } from '../../../functions/domain/checks/index.js';
 import type { ProbeResolver } from '../../../functions/domain/http-probe.js';
-import { type ValidationDeps, validateEnvironment } from '../../../functions/domain/validation.js';
+import { probeIpv6, type ValidationDeps, validateEnvironment } from '../../../functions/domain/validation.js';
 import type { Check, EnvironmentOutputs } from '../../../functions/schemas/environment.js';
 import type { ProbeRequest, ProbeResponse } from '../../../functions/schemas/workflow.js';
 import { ConflictError } from '../../../functions/shared/errors.js';
@@ -305,5 +305,62 @@ describe('validateEnvironment with a service (the probe as its sidecar under /_d
     const { deps } = setupService(302, 302);
     const result = await validateEnvironment(deps, ID);
     expect(result.failedChecks.sort()).toEqual(['service-http-ipv4', 'service-http-ipv6']);
+  });
+});
+
+describe('probeIpv6 (ProbeIpv6, before Validate) sends exactly the IPv6 requests Validate then judges', () => {
+  const service = { image: 'x/y:1', port: 8080, healthPath: '/healthz', healthyHttpCodes: '200-299' } as const;
+  const noA: ProbeResolver = {
+    resolve4: async () => {
+      throw Object.assign(new Error('queryA ENODATA'), { code: 'ENODATA' });
+    },
+    resolve6: async () => ['2600:1f18::10'],
+  } as unknown as ProbeResolver;
+
+  it.each([
+    ['A and AAAA, no service', resolver, false],
+    ['AAAA only, no service', noA, false],
+    ['A and AAAA, a service', resolver, true],
+    ['AAAA only, a service', noA, true],
+  ])('%s', async (_case, dns, withService) => {
+    // Prepare: what the prober sends and what Validate's checks ask the IPv6 side for
+    const { registry, deps } = setup({ resolver: dns });
+    if (withService) {
+      registry.items.set(ID, {
+        ...registry.stored(ID),
+        service: { ...service, cpu: 256, memory: 512, desiredCount: 1 },
+      });
+    }
+    const sent: string[] = [];
+    const asked: string[] = [];
+    /** Wraps a prober, keeping the URL of every request it is given. */
+    const keeping =
+      (urls: string[], prober: HttpProber): HttpProber =>
+      (request) => {
+        urls.push(request.url);
+        return prober(request);
+      };
+
+    // Act
+    const ipv6 = await probeIpv6(
+      { registry, resolver: dns, settings: deps.settings, probe: keeping(sent, healthyProber(6)) },
+      ID,
+    );
+    const recorded = recordedProber(ipv6);
+    await validateEnvironment({ ...deps, probeIpv6: keeping(asked, recorded) }, ID);
+
+    // Assess: nothing Validate asks is missing, nothing sent is unused
+    expect([...sent].sort()).toEqual([...asked].sort());
+    expect(ipv6.probes.map((p) => p.url).sort()).toEqual([...sent].sort());
+  });
+
+  it('answers a URL it was not given, and a prober that failed as a whole, with ok: false and the reason', async () => {
+    const request = { url: 'http://x/health', family: 6 as const, timeoutMs: 500 };
+
+    const missing = await recordedProber({ probes: [] })(request);
+    const failedProber = await recordedProber({ Error: 'Lambda.Unknown', Cause: 'timed out' })(request);
+
+    expect(missing).toMatchObject({ ok: false, error: 'the IPv6 prober did not probe http://x/health' });
+    expect(failedProber).toMatchObject({ ok: false, error: 'the IPv6 prober failed: Lambda.Unknown: timed out' });
   });
 });

@@ -132,7 +132,7 @@ function prepareEnvironment(): Record<string, unknown>[] {
 type Validation = { checks: { name: string; status: string; detail: string }[] };
 
 describe('ProbeIpv6 then Validate', () => {
-  it('sends every IPv6 request from the prober, probes IPv4 in Validate, judges IPv6 on the answers, sets READY', async () => {
+  it('sends the IPv6 requests from the prober, probes IPv4 in Validate, judges IPv6 on the answers, sets READY', async () => {
     const updates = prepareEnvironment();
     seen.length = 0;
 
@@ -142,13 +142,10 @@ describe('ProbeIpv6 then Validate', () => {
     const result = await validate({ environmentId: ID, ipv6 }, lambdaContext);
 
     // Assess: the prober sent the IPv6 requests (and wrote nothing); Validate sent only IPv4 ones
-    expect(ipv6.probes.map((p: { url: string }) => new URL(p.url).pathname).sort()).toEqual([
-      '/health',
-      '/list-buckets',
-      '/list-ec2',
-    ]);
-    expect(afterProber.sort()).toEqual(['IPv6 /health', 'IPv6 /list-buckets', 'IPv6 /list-ec2']);
-    expect(seen.slice(afterProber.length).every((line) => line.startsWith('IPv4 '))).toBe(true);
+    // (the name has an A record: the AWS probes go over IPv4, from Validate)
+    expect(ipv6.probes.map((p: { url: string }) => new URL(p.url).pathname)).toEqual(['/health']);
+    expect(afterProber).toEqual(['IPv6 /health']);
+    expect(seen.slice(afterProber.length).sort()).toEqual(['IPv4 /health', 'IPv4 /list-buckets', 'IPv4 /list-ec2']);
     expect(result).toEqual({ passed: true, failedChecks: [], secondsToReady: expect.any(Number) });
     const validation = updates.find((u) => u.validation)?.validation as Validation;
     expect(validation.checks.find((c) => c.name === 'dns-aaaa')?.detail).toBe(`${HOST} AAAA ::1`);
