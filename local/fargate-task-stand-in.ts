@@ -195,9 +195,14 @@ async function reconcileOnce(fleet: TaskFleet): Promise<void> {
   if (failed[0]) throw failed[0].reason;
 }
 
-/** One environment: its task runs exactly when its stack is up. */
+/**
+ * One environment: its task runs exactly when its stack is up. A start of its task already under way (a pass began
+ * it while the stack was up) is waited for first: deciding before it lands would leave a task of a deleted stack.
+ */
 async function reconcileEnvironment(fleet: TaskFleet, environmentId: string): Promise<void> {
   const { live, described } = fleet;
+  const startsOfIt = [...fleet.starting].filter(([stackId]) => described.get(stackId)?.environmentId === environmentId);
+  await Promise.allSettled(startsOfIt.map(([, start]) => start));
   const stack = await stackOf(fleet.options.cloudFormation, environmentId);
   const stackId = stack?.StackId;
   const isUp = stackId !== undefined && UP_STATUSES.has(stack?.StackStatus ?? '');

@@ -12,7 +12,8 @@ const { values } = parseArgs({
   options: {
     ops: { type: 'string', default: '500' },
     seed: { type: 'string' },
-    'commands-per-history': { type: 'string', default: '60' },
+    // Long histories: each ends by settling every environment (the costliest step), so fewer of them run faster.
+    'commands-per-history': { type: 'string', default: '120' },
     'time-limit-minutes': { type: 'string', default: '14' },
     verbose: { type: 'boolean', default: false },
   },
@@ -24,12 +25,19 @@ function table(title: string, counter: Record<string, number>): string {
   return [`${title} (${total})`, ...rows.map(([k, n]) => `  ${k.padEnd(28)} ${n}`)].join('\n');
 }
 
+function timeTable(title: string, counter: Record<string, number>): string {
+  const rows = Object.entries(counter).sort(([, a], [, b]) => b - a);
+  return [title, ...rows.map(([k, s]) => `  ${k.padEnd(28)} ${s.toFixed(0)}`)].join('\n');
+}
+
 function summary(stats: HistoryStats, seed: number, seconds: number): string {
   return [
     `chaos: seed ${seed}, ${stats.histories} histories in ${(seconds / 60).toFixed(1)} min`,
     table('operations', stats.ops),
     table('faults injected', stats.faults),
     table('final states', stats.finals),
+    table('outcomes', stats.outcomes),
+    timeTable('time spent (s)', stats.seconds),
     `launcher restarts             ${stats.restarts}`,
     `invariant breaks              ${stats.breaks.length}`,
     ...stats.breaks.slice(0, 10).map((b) => `  ${b}`),

@@ -72,7 +72,7 @@ function fixture(environmentIds: readonly string[], maxConcurrentStarts: number)
     maxConcurrentStarts,
     startProbe,
   });
-  return { standIn, starts, published, routes };
+  return { standIn, starts, published, routes, cfn, stacks };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `env-burst${String(i).padStart(7, '0')}`);
@@ -133,5 +133,25 @@ describe('Fargate task stand-in with many environments at once', () => {
     await pass;
     expect(f.starts.count).toBe(4);
     expect(new Set(liveIds(f.standIn)).size).toBe(4);
+  });
+
+  it("stops a task whose stack was deleted while a pass was starting it, once the workflow's reconcile runs", async () => {
+    const [target] = ids(1) as [string];
+    const f = fixture([target], 1);
+    standIn = f.standIn;
+    const pass = f.standIn.reconcile();
+    await new Promise((r) => setTimeout(r, START_MS / 3));
+
+    // The teardown deletes the stack while the start is under way, then its own reconcile runs (FinishTeardown).
+    const [stack] = f.stacks as [Stack];
+    f.cfn.on(ListStacksCommand).resolves({ StackSummaries: [{ ...stack, StackStatus: 'DELETE_COMPLETE' }] as never });
+    f.cfn.on(DescribeStacksCommand, { StackName: stack.StackName }).rejects(new Error('Stack does not exist'));
+    await f.standIn.reconcile(target);
+
+    await pass;
+
+    expect(f.starts.count).toBe(1);
+    expect(liveIds(f.standIn)).toEqual([]);
+    expect(f.routes.size).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import {
   type ModelEnvironment,
   type Real,
   SLACK_MS,
+  timed,
 } from './lifecycle-model.js';
 import { checkEnvironment, checkView, listAs, type ViewedEnvironment } from './model-invariants.js';
 import type { ApiAnswer } from './system.js';
@@ -125,7 +126,7 @@ class CreateCommand implements Command {
       if (possiblyActive < MAX_ACTIVE_PER_OWNER) {
         broken(real, `create refused (429) with only ${possiblyActive} environment(s) of ${owner} possibly active`);
       }
-      count(real.stats.ops, 'create refused by quota');
+      count(real.stats.outcomes, 'create refused by quota');
       return;
     }
     if (res.status !== 202) broken(real, `POST /environments: ${res.status} ${JSON.stringify(res.body)}`);
@@ -373,8 +374,9 @@ class CatalogTerminateCommand implements Command {
     count(real.stats.ops, 'catalog terminate');
     const env = model.pick(this.pick, CatalogTerminateCommand.terminable) as ModelEnvironment;
     const productId = env.provisionedProductId as string;
-    // Service Catalog refuses to terminate a product while its launch is still under way: that refusal is right
-    // (and changes nothing) only while the product really is UNDER_CHANGE; once the launch is over it must work.
+    // Service Catalog refuses to terminate a product while its launch is still under way, and one the control plane
+    // is already terminating (its environment failed or expired meanwhile): both refusals are right and change
+    // nothing, but only in those states; a product that became available meanwhile must terminate.
     for (let attempt = 1; ; attempt += 1) {
       const error = await real.system.catalogTerminate(env.owner, productId).then(
         () => undefined,
@@ -383,11 +385,16 @@ class CatalogTerminateCommand implements Command {
       if (error === undefined) break;
       const product = (await real.system.catalogProducts()).find((p) => p.id === productId);
       const launching = product?.status === 'UNDER_CHANGE' && product.terminateToken === undefined;
-      if (error.name === 'InvalidStateException' && launching) {
-        count(real.stats.ops, 'catalog terminate refused (under change)');
+      const terminating = product?.status === 'TERMINATED' || product?.terminateToken !== undefined;
+      const refusal = ['InvalidStateException', 'ResourceNotFoundException'].includes(error.name);
+      if (refusal && (launching || terminating)) {
+        count(
+          real.stats.outcomes,
+          launching ? 'catalog terminate refused (launching)' : 'catalog terminate refused (ending)',
+        );
         return;
       }
-      if (error.name !== 'InvalidStateException' || attempt > 1) {
+      if (!refusal || attempt > 1) {
         broken(real, `terminating ${productId} (${env.id}, product ${product?.status}): ${error.message}`);
       }
     }
@@ -405,7 +412,8 @@ class ThrottleBurstCommand implements Command {
   async run(_model: Model, real: Real): Promise<void> {
     count(real.stats.ops, 'throttling burst');
     await real.system.arm({ throttle: { action: this.action, count: this.calls } });
-    await sleep(2_000);
+    // Armed for a second: it hits what is in flight (a burst with nothing to hit is spent as a no-op).
+    await sleep(1_000);
     const left = (await real.system.faults.armed()).throttle[0]?.count ?? this.calls;
     if (left < this.calls) count(real.stats.faults, 'throttle');
     await real.system.faults.clear();
@@ -436,11 +444,12 @@ class RestartCommand implements Command {
 
 /** Every command ends with the view check: the API's view matches the model after each step. */
 function checked(command: Command): Command {
+  const kind = command.toString().replace(/\(.*$/, '');
   return {
     check: (model) => command.check(model),
     run: async (model, real) => {
-      await command.run(model, real);
-      await checkView(model, real);
+      await timed(real.stats, kind, () => command.run(model, real));
+      await timed(real.stats, 'view check', () => checkView(model, real));
     },
     toString: () => command.toString(),
   };
@@ -485,8 +494,10 @@ export function commandArbitraries(options: { shortTtl: boolean; restarts: boole
         fc.integer({ min: 3, max: 8 }),
       )
       .map(([a, n]) => new ThrottleBurstCommand(a, n)),
-    fc.integer({ min: 1, max: 4 }).map((s) => new PauseCommand(s)),
-    // Restarts cost a launcher start-up: one in two of these draws (the others list).
+    fc.integer({ min: 1, max: 2 }).map((s) => new PauseCommand(s)),
+    // A restart costs a launcher start-up (about 7 s) and runs only while no catalog launch is in flight (the
+    // catalog stand-in lives in the launcher): one in two of these draws (the others list), about one restart a
+    // minute in a long run.
     ...(options.restarts
       ? [fc.nat({ max: 1 }).map((n): Command => (n === 0 ? new RestartCommand() : new ListCommand(n % 3)))]
       : []),

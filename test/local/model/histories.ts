@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { commandArbitraries } from './commands.js';
-import { broken, type HistoryStats, Model, type Real } from './lifecycle-model.js';
+import { broken, type HistoryStats, Model, type Real, timed } from './lifecycle-model.js';
 import { checkNoOrphans, checkView } from './model-invariants.js';
 import type { LocalSystem } from './system.js';
 
@@ -101,9 +101,12 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
       const model = new Model(history);
       const started = Date.now();
       try {
-        const baseline = new Set((await checkNoOrphans(real)).map(orphanKey));
+        const found = await timed(options.stats, 'orphan check (before)', () => checkNoOrphans(real));
+        const baseline = new Set(found.map(orphanKey));
         await fc.asyncModelRun(() => ({ model, real }), commands);
-        await settle(model, real, options.settleMs ?? 180_000, baseline);
+        await timed(options.stats, 'settling (and orphan check)', () =>
+          settle(model, real, options.settleMs ?? 180_000, baseline),
+        );
       } catch (error) {
         await cleanUp(model, real, 60_000);
         throw error;

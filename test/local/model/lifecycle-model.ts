@@ -46,6 +46,10 @@ export interface HistoryStats {
   readonly ops: Record<string, number>;
   readonly faults: Record<string, number>;
   readonly finals: Record<string, number>;
+  /** How some operations ended when that is not the operation itself (refused by the quota, by the catalog). */
+  readonly outcomes: Record<string, number>;
+  /** Seconds spent, by command (its name) and by phase of a history (orphan checks, settling). */
+  readonly seconds: Record<string, number>;
   restarts: number;
   histories: number;
   orphans: number;
@@ -53,7 +57,27 @@ export interface HistoryStats {
 }
 
 export function emptyStats(): HistoryStats {
-  return { ops: {}, faults: {}, finals: {}, restarts: 0, histories: 0, orphans: 0, breaks: [] };
+  return {
+    ops: {},
+    faults: {},
+    finals: {},
+    outcomes: {},
+    seconds: {},
+    restarts: 0,
+    histories: 0,
+    orphans: 0,
+    breaks: [],
+  };
+}
+
+/** Runs `work`, adding its duration to `stats.seconds[key]`. */
+export async function timed<T>(stats: HistoryStats, key: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    count(stats.seconds, key, (performance.now() - started) / 1000);
+  }
 }
 
 export function count(counter: Record<string, number>, key: string, by = 1): void {
