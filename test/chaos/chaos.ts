@@ -53,6 +53,13 @@ async function main(): Promise<number> {
   const started = Date.now();
   console.log(`chaos: ${ops} operations, ${perHistory} per history, seed ${seed}; starting local mode…`);
   const system = await LocalSystem.start();
+  // The launcher runs in a process group of its own (so a history can kill it): Ctrl-C must stop it too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\nchaos: ${signal}, stopping local mode`);
+      void system.stop().finally(() => process.exit(130));
+    });
+  }
   let failure: string | undefined;
   try {
     failure = await runHistories({
