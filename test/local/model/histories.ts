@@ -91,6 +91,9 @@ export async function settle(
 export async function runHistories(options: HistoryOptions): Promise<string | undefined> {
   const real: Real = { system: options.system, stats: options.stats };
   let history = 0;
+  // What was left before a history: unchanged by one that settled clean (it left nothing), so it is looked for
+  // again only at the start and after a failed history.
+  let baseline: Set<string> | undefined;
   const property = fc.asyncProperty(
     fc.commands(commandArbitraries(options), { maxCommands: options.commands, size: 'max' }),
     async (commands) => {
@@ -101,13 +104,17 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
       const model = new Model(history);
       const started = Date.now();
       try {
-        const found = await timed(options.stats, 'orphan check (before)', () => checkNoOrphans(real));
-        const baseline = new Set(found.map(orphanKey));
+        if (baseline === undefined) {
+          const found = await timed(options.stats, 'orphan check (before)', () => checkNoOrphans(real));
+          baseline = new Set(found.map(orphanKey));
+        }
+        const before = baseline;
         await fc.asyncModelRun(() => ({ model, real }), commands);
         await timed(options.stats, 'settling (and orphan check)', () =>
-          settle(model, real, options.settleMs ?? 180_000, baseline),
+          settle(model, real, options.settleMs ?? 180_000, before),
         );
       } catch (error) {
+        baseline = undefined;
         await cleanUp(model, real, 60_000);
         throw error;
       } finally {

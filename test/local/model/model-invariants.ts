@@ -122,8 +122,10 @@ async function checkPendingLaunches(model: Model, real: Real): Promise<void> {
 
 /** After every step: each owner's view matches the model, and every promise about each environment holds. */
 export async function checkView(model: Model, real: Real): Promise<void> {
-  for (const owner of model.owners) {
-    const items = await listAs(real, owner);
+  // The owners' lists are read at once (one moment for all), then checked in order.
+  const lists = await Promise.all(model.owners.map((owner) => listAs(real, owner)));
+  for (const [index, owner] of model.owners.entries()) {
+    const items = lists[index] as ViewedEnvironment[];
     const seenIds = new Set<string>();
     for (const item of items) {
       seenIds.add(item.id);
