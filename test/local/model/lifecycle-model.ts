@@ -118,9 +118,8 @@ export class Model {
 
   /** Environments of `owner` that may still count against its quota. */
   possiblyActive(owner: string): number {
-    const environments = this.list(
-      (e) => e.owner === owner && e.final === undefined && e.deleteRequestedAt === undefined,
-    ).length;
+    // Being deleted still counts (DELETING holds its resources until the teardown ends): only final ones do not.
+    const environments = this.list((e) => e.owner === owner && e.final === undefined).length;
     return environments + this.pendingLaunches.filter((l) => l.owner === owner).length;
   }
 
