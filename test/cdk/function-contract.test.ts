@@ -106,6 +106,22 @@ const PRODUCT_STACK = stackIdOf('SC-123456789012-pp-abc123def456');
 const PROVISIONED_PRODUCT = 'pp-abc123def456';
 const CATALOG_ENVIRONMENT = catalogEnvironmentId(PRODUCT_STACK, 'Registration');
 
+/** An environment whose stack was just created: the outputs Validate and the IPv6 prober read. */
+function createdEnvironment() {
+  return record({
+    status: 'CREATING',
+    stackId: stackIdOf(`dsenv-${ID}`),
+    outputs: {
+      publicUri: `${ID}-alb-123.us-east-1.elb.amazonaws.com`,
+      vpcId: 'vpc-0abc',
+      privateSubnetIds: ['subnet-priv1'],
+      loadBalancerArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${ID}-alb/abc`,
+      clusterName: ID,
+      serviceName: `${ID}-service`,
+    },
+  });
+}
+
 /** The product stack answers DescribeStacks with the tags only Service Catalog can set. */
 function productStackIsTagged(aws: FakeAws): void {
   aws
@@ -336,21 +352,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
     {
       name: "Validate runs the network checks and judges the IPv6 ones on the prober's answers",
       prepare: (aws) => {
-        aws.records.set(
-          ID,
-          record({
-            status: 'CREATING',
-            stackId: stackIdOf(`dsenv-${ID}`),
-            outputs: {
-              publicUri: `${ID}-alb-123.us-east-1.elb.amazonaws.com`,
-              vpcId: 'vpc-0abc',
-              privateSubnetIds: ['subnet-priv1'],
-              loadBalancerArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${ID}-alb/abc`,
-              clusterName: ID,
-              serviceName: `${ID}-service`,
-            },
-          }),
-        );
+        aws.records.set(ID, createdEnvironment());
         // The load balancer's name has an AAAA record only: every HTTP check reads the IPv6 prober's answers.
         vi.spyOn(Resolver.prototype, 'resolve4').mockRejectedValue(
           Object.assign(new Error('queryA ENODATA'), { code: 'ENODATA' }),
@@ -601,21 +603,7 @@ const SCENARIOS: Record<string, readonly Scenario[]> = {
     {
       name: "ProbeIpv6 reads the environment's outputs and sends the IPv6 requests of the checks",
       prepare: (aws) => {
-        aws.records.set(
-          ID,
-          record({
-            status: 'CREATING',
-            stackId: stackIdOf(`dsenv-${ID}`),
-            outputs: {
-              publicUri: `${ID}-alb-123.us-east-1.elb.amazonaws.com`,
-              vpcId: 'vpc-0abc',
-              privateSubnetIds: ['subnet-priv1'],
-              loadBalancerArn: `arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/${ID}-alb/abc`,
-              clusterName: ID,
-              serviceName: `${ID}-service`,
-            },
-          }),
-        );
+        aws.records.set(ID, createdEnvironment());
         // No A record (the AWS probes go over IPv6 too) and no AAAA: each probe answers at once that it had nothing
         // to connect to.
         vi.spyOn(Resolver.prototype, 'resolve4').mockRejectedValue(

@@ -443,11 +443,11 @@ class RestartCommand implements Command {
   toString = () => 'restartLauncher()';
 }
 
-/** Every command ends with the view check: the API's view matches the model after each step. */
-function checked(command: Command): Command {
+/** Every command ends with the view check; none runs once `done()` (the run's operation target is reached). */
+function checked(command: Command, done: () => boolean): Command {
   const kind = command.toString().replace(/\(.*$/, '');
   return {
-    check: (model) => command.check(model),
+    check: (model) => !done() && command.check(model),
     run: async (model, real) => {
       await timed(real.stats, kind, () => command.run(model, real));
       await timed(real.stats, 'view check', () => checkView(model, real));
@@ -471,7 +471,13 @@ const createFault = fc.constantFrom<CreateFault>(
 );
 
 /** The command arbitraries, weighted towards creates and reads. */
-export function commandArbitraries(options: { shortTtl: boolean; restarts: boolean }): fc.Arbitrary<Command>[] {
+export function commandArbitraries(options: {
+  shortTtl: boolean;
+  restarts: boolean;
+  /** True once no more operation should run (the history then settles). @default never */
+  done?: () => boolean;
+}): fc.Arbitrary<Command>[] {
+  const done = options.done ?? (() => false);
   const ttl = options.shortTtl ? fc.constantFrom(1, 30, 30) : fc.constant(30);
   const create = fc.tuple(owner, ttl, fc.boolean(), createFault).map(([o, t, i, f]) => new CreateCommand(o, t, i, f));
   return [
@@ -502,5 +508,5 @@ export function commandArbitraries(options: { shortTtl: boolean; restarts: boole
     ...(options.restarts
       ? [fc.nat({ max: 1 }).map((n): Command => (n === 0 ? new RestartCommand() : new ListCommand(n % 3)))]
       : []),
-  ].map((arbitrary: fc.Arbitrary<Command>) => arbitrary.map(checked));
+  ].map((arbitrary: fc.Arbitrary<Command>) => arbitrary.map((command) => checked(command, done)));
 }

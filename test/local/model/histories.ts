@@ -94,11 +94,16 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
   // What was left before a history: unchanged by one that settled clean (it left nothing), so it is looked for
   // again only at the start and after a failed history.
   let baseline: Set<string> | undefined;
+  const ranOps = () => Object.values(options.stats.ops).reduce((sum, n) => sum + n, 0);
+  // Once the target is reached no further operation runs, not even in the history under way (it settles).
+  const targetReached = () => options.opsTarget !== undefined && ranOps() >= options.opsTarget;
   const property = fc.asyncProperty(
-    fc.commands(commandArbitraries(options), { maxCommands: options.commands, size: 'max' }),
+    fc.commands(commandArbitraries({ ...options, done: targetReached }), {
+      maxCommands: options.commands,
+      size: 'max',
+    }),
     async (commands) => {
-      const ran = Object.values(options.stats.ops).reduce((sum, n) => sum + n, 0);
-      if (options.opsTarget !== undefined && ran >= options.opsTarget) return;
+      if (targetReached()) return;
       history += 1;
       options.stats.histories += 1;
       const model = new Model(history);
