@@ -13,7 +13,7 @@ const { values } = parseArgs({
     ops: { type: 'string', default: '500' },
     seed: { type: 'string' },
     // Long histories: each ends by settling every environment (the costliest step), so fewer of them run faster.
-    'commands-per-history': { type: 'string', default: '200' },
+    'commands-per-history': { type: 'string', default: '120' },
     'time-limit-minutes': { type: 'string', default: '14' },
     verbose: { type: 'boolean', default: false },
   },

@@ -119,14 +119,7 @@ export class LocalSystem {
         ...headers,
       },
       body: raw ? (body as string | undefined) : JSON.stringify(body),
-    }).catch((error: unknown) => {
-      const { exitCode, signalCode } = this.host.child;
-      const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
-      throw new Error(
-        `${method} ${pathAndQuery}: ${(error as Error).message} (${String((error as Error).cause ?? '')}); ` +
-          `the host is ${state}; its last output:\n${this.host.output()}`,
-      );
-    });
+    }).catch((error: unknown) => this.unreachable(`${method} ${pathAndQuery}`, error));
     const text = await res.text();
     let parsed: Record<string, unknown> = {};
     try {
@@ -137,11 +130,21 @@ export class LocalSystem {
     return { status: res.status, body: parsed };
   }
 
+  /** A request that found nobody listening: says whether the host still runs and what it printed last. */
+  private unreachable(what: string, error: unknown): never {
+    const { exitCode, signalCode } = this.host.child;
+    const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
+    throw new Error(
+      `${what}: ${(error as Error).message} (${String((error as Error).cause ?? '')}); ` +
+        `the host is ${state}; its last output:\n${this.host.output()}`,
+    );
+  }
+
   private async control<T>(route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.host.controlUrl}${route}`, {
       method: body === undefined ? 'GET' : 'POST',
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    }).catch((error: unknown) => this.unreachable(`model host ${route}`, error));
     if (!res.ok) throw new Error(`model host ${route}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }
