@@ -24,7 +24,7 @@ export interface Ipv6ProberProps {
  * A Lambda that can reach the internet over IPv6. A function outside a VPC has no IPv6 egress, so the state machine
  * runs this one (ProbeIpv6) before Validate: placed in a small dual-stack VPC whose private subnets leave through an
  * egress-only internet gateway (IPv6 only, no NAT gateway), it reads the environment's record from the registry
- * through a DynamoDB gateway endpoint (no charge, no internet path) and sends every IPv6 request of the checks.
+ * through a DynamoDB gateway endpoint (no charge, no internet path) and sends the checks' IPv6 requests.
  */
 export class Ipv6Prober extends Construct {
   readonly vpc: Vpc;

@@ -109,7 +109,7 @@ export const ProbeResponse = z.object({
 });
 export type ProbeResponse = z.infer<typeof ProbeResponse>;
 
-/** What the IPv6 prober sent (every IPv6 request the checks may make) and what each answered, for Validate. */
+/** What the IPv6 prober sent (the checks' IPv6 requests, `ipv6ProbeRequests`) and what each answered, for Validate. */
 export const Ipv6Probes = z.object({
   probes: z.array(z.object({ url: z.string(), response: ProbeResponse })),
 });

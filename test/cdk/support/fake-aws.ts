@@ -22,7 +22,6 @@ import {
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import {
   CreateScheduleCommand,
@@ -43,7 +42,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import type { Environment } from '../../../functions/schemas/environment.js';
-import type { ProbeResponse } from '../../../functions/schemas/workflow.js';
 import stackOutputs from '../../fixtures/workflow/stack-outputs.json' with { type: 'json' };
 import type { SentCommand } from './sdk-requests.js';
 import { ACCOUNT, REGION } from './template-iam.js';
@@ -55,16 +53,6 @@ type Input = Record<string, any>;
 
 export const stackIdOf = (stackName: string) =>
   `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stackName}/11111111-2222-3333-4444-555555555555`;
-
-/** What the Lambda IPv6 prober answers: the environment's /health over IPv6. */
-const PROBE_ANSWER: ProbeResponse = {
-  ok: true,
-  statusCode: 200,
-  remoteAddress: '2001:db8::10',
-  remoteFamily: 'IPv6',
-  body: '{"status":"ok"}',
-  elapsedMs: 12,
-};
 
 const notFound = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: {} });
 
@@ -84,7 +72,6 @@ export class FakeAws {
     ECSClient: mockClient(ECSClient),
     ElasticLoadBalancingV2Client: mockClient(ElasticLoadBalancingV2Client),
     ResourceGroupsTaggingAPIClient: mockClient(ResourceGroupsTaggingAPIClient),
-    LambdaClient: mockClient(LambdaClient),
     ServiceCatalogClient: mockClient(ServiceCatalogClient),
     EventBridgeClient: mockClient(EventBridgeClient),
   };
@@ -149,9 +136,6 @@ export class FakeAws {
         ],
       });
     this.stub('ResourceGroupsTaggingAPIClient').on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
-    this.stub('LambdaClient')
-      .on(InvokeCommand)
-      .resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(PROBE_ANSWER)) as never });
     this.stub('EventBridgeClient')
       .on(PutEventsCommand)
       .callsFake((input: Input) => ({ FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) }));
