@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { EmulatorRequest } from '../../bench/emulator-timing-proxy.js';
 import { runHistories } from '../local/model/histories.js';
 import { emptyStats, type HistoryStats } from '../local/model/lifecycle-model.js';
 import { LocalSystem } from '../local/model/system.js';
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     'commands-per-history': { type: 'string', default: '120' },
     'time-limit-minutes': { type: 'string', default: '14' },
     verbose: { type: 'boolean', default: false },
+    // Emulator requests through a timing proxy: the summary then says where the emulator's time went.
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -45,6 +48,25 @@ function summary(stats: HistoryStats, seed: number, seconds: number): string {
   ].join('\n');
 }
 
+/** Emulator busy time and calls by operation, the costliest first (the emulator answers one request at a time). */
+function emulatorTable(requests: readonly EmulatorRequest[], minutes: number): string {
+  const byOperation = new Map<string, { calls: number; seconds: number }>();
+  for (const r of requests) {
+    const entry = byOperation.get(r.operation) ?? { calls: 0, seconds: 0 };
+    entry.calls += 1;
+    entry.seconds += (r.end - r.start) / 1000;
+    byOperation.set(r.operation, entry);
+  }
+  const rows = [...byOperation.entries()].sort(([, a], [, b]) => b.seconds - a.seconds).slice(0, 20);
+  const busy = [...byOperation.values()].reduce((sum, e) => sum + e.seconds, 0);
+  return [
+    `emulator (${requests.length} requests, ${busy.toFixed(0)} s in flight, queueing included, ${(requests.length / minutes).toFixed(0)}/min)`,
+    ...rows.map(
+      ([op, e]) => `  ${op.padEnd(44)} ${String(e.calls).padStart(6)} calls ${e.seconds.toFixed(1).padStart(7)} s`,
+    ),
+  ].join('\n');
+}
+
 async function main(): Promise<number> {
   const ops = Number(values.ops);
   const perHistory = Number(values['commands-per-history']);
@@ -52,7 +74,7 @@ async function main(): Promise<number> {
   const stats = emptyStats();
   const started = Date.now();
   console.log(`chaos: ${ops} operations, ${perHistory} per history, seed ${seed}; starting local mode…`);
-  const system = await LocalSystem.start();
+  const system = await LocalSystem.start({ profile: values.profile });
   // The launcher runs in a process group of its own (so a history can kill it): Ctrl-C must stop it too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -78,7 +100,9 @@ async function main(): Promise<number> {
   } finally {
     await system.stop();
   }
-  console.log(`\n${summary(stats, seed, (Date.now() - started) / 1000)}`);
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`\n${summary(stats, seed, seconds)}`);
+  if (values.profile) console.log(`\n${emulatorTable(system.emulatorRequests(), seconds / 60)}`);
   if (failure) console.log(`\nFAILED — replay with --seed ${seed}\n${failure}`);
   return failure ? 1 : 0;
 }

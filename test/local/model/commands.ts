@@ -333,17 +333,26 @@ class DeleteCommand implements Command {
       broken(real, `DELETE ${env.id} answered 202 with status ${status}`);
     }
     env.deleteRequestedAt ??= Date.now();
-    if (this.fault !== 'none') await this.awaitFault(real);
+    if (this.fault !== 'none') await this.awaitFault(real, env, status);
   }
-  private async awaitFault(real: Real): Promise<void> {
-    const consumed = await waitFor(async () => {
+  /**
+   * Until the fault has hit this teardown (DELETE_FAILED once is spent; a throttled call was refused and is
+   * retried), which then goes on while the history does; or until the environment is final (it had no stack left
+   * to delete). A switch not consumed must not outlive this step.
+   */
+  private async awaitFault(real: Real, env: ModelEnvironment, answered: string): Promise<void> {
+    const consumed = async () => {
       const armed = await real.system.faults.armed();
       return this.fault === 'throttle' ? (armed.throttle[0]?.count ?? 0) < 4 : armed.failDelete[0]?.times === 0;
-    }, 15_000);
-    if (consumed) count(real.stats.faults, this.fault === 'throttle' ? 'throttle' : 'delete-failed-once');
-    // Once consumed the fault has hit this teardown (DELETE_FAILED once is spent; a throttled call was refused and
-    // is retried), which goes on while the history does. An unconsumed switch (no stack to delete) must not outlive
-    // this step.
+    };
+    let hit = false;
+    if (answered === 'DELETING') {
+      await waitFor(async () => {
+        hit = await consumed();
+        return hit || ['DELETED', 'FAILED'].includes((await viewOf(real, env)).status);
+      }, 15_000);
+    }
+    if (hit) count(real.stats.faults, this.fault === 'throttle' ? 'throttle' : 'delete-failed-once');
     await real.system.faults.clear();
   }
   toString = () =>

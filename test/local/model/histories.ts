@@ -63,26 +63,32 @@ export async function settle(
   baseline: ReadonlySet<string>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (model.pendingLaunches.length > 0 && Date.now() < deadline) {
-    await checkView(model, real);
-    await sleep(500);
-  }
+  await timed(real.stats, 'settling: catalog launches', async () => {
+    while (model.pendingLaunches.length > 0 && Date.now() < deadline) {
+      await checkView(model, real);
+      await sleep(500);
+    }
+  });
   for (const env of model.list((e) => e.final === undefined && e.deleteRequestedAt === undefined)) {
     const res = await real.system.request(env.owner, 'DELETE', `/environments/${env.id}`);
     if (res.status !== 202)
       broken(real, `settling: DELETE ${env.id} answered ${res.status} ${JSON.stringify(res.body)}`);
     env.deleteRequestedAt = Date.now();
   }
-  for (;;) {
-    await checkView(model, real);
-    const open = model.list((e) => e.final === undefined);
-    if (open.length === 0 && model.pendingLaunches.length === 0) break;
-    if (Date.now() > deadline) {
-      broken(real, `not final after settling: ${open.map((e) => `${e.id} ${e.lastStatus}`).join(', ')}`);
+  await timed(real.stats, 'settling: teardowns', async () => {
+    for (;;) {
+      await checkView(model, real);
+      const open = model.list((e) => e.final === undefined);
+      if (open.length === 0 && model.pendingLaunches.length === 0) break;
+      if (Date.now() > deadline) {
+        broken(real, `not final after settling: ${open.map((e) => `${e.id} ${e.lastStatus}`).join(', ')}`);
+      }
+      await sleep(500);
     }
-    await sleep(500);
-  }
-  const orphans = (await checkNoOrphans(real)).filter((o) => !baseline.has(orphanKey(o)));
+  });
+  const orphans = (await timed(real.stats, 'settling: orphan check', () => checkNoOrphans(real))).filter(
+    (o) => !baseline.has(orphanKey(o)),
+  );
   real.stats.orphans += orphans.length;
   if (orphans.length > 0) broken(real, `left behind: ${orphans.join('; ')}`);
 }
@@ -115,9 +121,7 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
         }
         const before = baseline;
         await fc.asyncModelRun(() => ({ model, real }), commands);
-        await timed(options.stats, 'settling (and orphan check)', () =>
-          settle(model, real, options.settleMs ?? 180_000, before),
-        );
+        await settle(model, real, options.settleMs ?? 180_000, before);
       } catch (error) {
         baseline = undefined;
         await cleanUp(model, real, 60_000);

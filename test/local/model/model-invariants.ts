@@ -1,6 +1,7 @@
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { emulatorClientConfig } from '../../../local/control-plane-resources.js';
+import type { LocalProvisionedProduct } from '../../../local/service-catalog-stand-in.js';
 import { invariantViolations, registryRecords } from '../invariants.js';
 import {
   broken,
@@ -105,16 +106,18 @@ function adopt(model: Model, owner: string, seen: ViewedEnvironment): boolean {
   return true;
 }
 
-/** Launches that never registered: allowed only when the catalog says the launch failed. */
-async function checkPendingLaunches(model: Model, real: Real): Promise<void> {
-  const overdue = model.pendingLaunches.filter((l) => Date.now() - l.launchedAt > LAUNCH_REGISTRATION_MS);
-  if (overdue.length === 0) return;
-  const products = await real.system.catalogProducts();
-  for (const launch of overdue) {
-    const product = products.find((p) => p.id === launch.provisionedProductId);
+/**
+ * Launches not registered yet. One whose product had failed (ERROR: e.g. refused by the owner's quota) or ended
+ * before the owners' lists were read registered nothing that the lists would not show: it is over. One still
+ * under way after `LAUNCH_REGISTRATION_MS` is a break.
+ */
+function checkPendingLaunches(model: Model, real: Real, productsBefore: readonly LocalProvisionedProduct[]): void {
+  for (const launch of [...model.pendingLaunches]) {
+    const product = productsBefore.find((p) => p.id === launch.provisionedProductId);
     if (product?.status === 'ERROR' || product?.status === 'TERMINATED') {
       model.pendingLaunches.splice(model.pendingLaunches.indexOf(launch), 1);
-    } else {
+      count(real.stats.outcomes, `catalog launch ended ${product.status} unregistered`);
+    } else if (Date.now() - launch.launchedAt > LAUNCH_REGISTRATION_MS) {
       broken(real, `catalog launch ${launch.name} never registered an environment (product ${product?.status})`);
     }
   }
@@ -122,6 +125,9 @@ async function checkPendingLaunches(model: Model, real: Real): Promise<void> {
 
 /** After every step: each owner's view matches the model, and every promise about each environment holds. */
 export async function checkView(model: Model, real: Real): Promise<void> {
+  // The catalog's products are read before the lists: a launch that had failed by then shows in them if it
+  // registered anything.
+  const products = model.pendingLaunches.length > 0 ? await real.system.catalogProducts() : [];
   // The owners' lists are read at once (one moment for all), then checked in order.
   const lists = await Promise.all(model.owners.map((owner) => listAs(real, owner)));
   for (const [index, owner] of model.owners.entries()) {
@@ -142,7 +148,7 @@ export async function checkView(model: Model, real: Real): Promise<void> {
       if (!seenIds.has(env.id)) broken(real, `${env.id} of ${owner} is missing from its list`);
     }
   }
-  await checkPendingLaunches(model, real);
+  checkPendingLaunches(model, real, products);
 }
 
 /** After settling: nothing exists without a live record, across every history run so far. */

@@ -5,6 +5,11 @@ import {
   ServiceCatalogClient,
   TerminateProvisionedProductCommand,
 } from '@aws-sdk/client-service-catalog';
+import {
+  type EmulatorRequest,
+  type EmulatorTimingProxy,
+  startEmulatorTimingProxy,
+} from '../../../bench/emulator-timing-proxy.js';
 import { emulatorClientConfig } from '../../../local/control-plane-resources.js';
 import { type EmulatorFaults, emulatorFaults, type FaultSpec } from '../../../local/emulator-faults.js';
 import { type RunningEmulator, startEmulator } from '../../../local/emulator-process.js';
@@ -36,10 +41,10 @@ interface Host {
   output(): string;
 }
 
-async function startHost(emulator: RunningEmulator): Promise<Host> {
+async function startHost(emulatorEndpoint: string): Promise<Host> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/local/model/host.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, AWS_ENDPOINT_URL: emulator.endpoint, NODE_NO_WARNINGS: '1' },
+    env: { ...process.env, AWS_ENDPOINT_URL: emulatorEndpoint, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -81,26 +86,41 @@ export class LocalSystem {
     readonly emulator: RunningEmulator,
     private host: Host,
     readonly faults: EmulatorFaults,
+    private readonly proxy?: EmulatorTimingProxy,
   ) {}
 
-  static async start(): Promise<LocalSystem> {
+  /**
+   * The emulator, then the host. `profile`: every emulator request (the host's and the checks') goes through a
+   * timing proxy, for `emulatorRequests()`; the emulator answers one request at a time, so this says where its time
+   * goes.
+   */
+  static async start(options: { profile?: boolean } = {}): Promise<LocalSystem> {
     const emulator = await startEmulator();
+    let proxy: EmulatorTimingProxy | undefined;
     try {
-      return new LocalSystem(emulator, await startHost(emulator), emulatorFaults(emulator.endpoint));
+      proxy = options.profile ? await startEmulatorTimingProxy(emulator.endpoint) : undefined;
+      const endpoint = proxy?.endpoint ?? emulator.endpoint;
+      return new LocalSystem(emulator, await startHost(endpoint), emulatorFaults(emulator.endpoint), proxy);
     } catch (error) {
+      await proxy?.close();
       await emulator.stop();
       throw error;
     }
   }
 
   get emulatorUrl(): string {
-    return this.emulator.endpoint;
+    return this.proxy?.endpoint ?? this.emulator.endpoint;
+  }
+
+  /** The emulator requests seen so far (only when started with `profile`). */
+  emulatorRequests(): readonly EmulatorRequest[] {
+    return this.proxy?.requests() ?? [];
   }
 
   /** Kills the launcher mid-flight (nothing cleaned up) and starts a new one on the same emulator. */
   async restart(): Promise<void> {
     await killHost(this.host);
-    this.host = await startHost(this.emulator);
+    this.host = await startHost(this.emulatorUrl);
   }
 
   async request(
@@ -225,6 +245,7 @@ export class LocalSystem {
 
   async stop(): Promise<void> {
     await killHost(this.host);
+    await this.proxy?.close();
     await this.emulator.stop();
   }
 }
