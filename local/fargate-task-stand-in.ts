@@ -26,6 +26,7 @@ import {
   startProbeProcess,
 } from './probe-process.js';
 import { type ServiceProcess, startServiceProcess } from './service-process.js';
+import { resolveTaskSecrets, type SecretStores } from './task-secrets.js';
 
 /**
  * Stand-in for the environments' Fargate services (and the wiring of their ALBs): watches the emulator's
@@ -59,6 +60,8 @@ export interface FargateTaskStandInOptions {
   readonly ecs?: ECSClient;
   /** The image → command mapping file (`LOCAL_IMAGE_COMMANDS`). Without it no service container can start. */
   readonly imageCommands?: string;
+  /** Where the containers' `secrets` are read (as ECS reads them before a task starts). Without it none can start. */
+  readonly secretStores?: SecretStores;
   readonly loadBalancer: LoadBalancerStandIn;
   /** `AWS_ENDPOINT_URL` for the probes (the `[::1]` forwarder to the emulator). */
   readonly probeAwsEndpoint: string;
@@ -342,7 +345,10 @@ async function startProbe(
   return startProbeProcess(built ? { ...probeOptions, image: built } : probeOptions);
 }
 
-/** Starts the service container as the command its image is mapped to, with its command and environment. */
+/**
+ * Starts the service container as the command its image is mapped to, with its command, its environment and its
+ * secrets (read first: one that cannot be read fails the start, as ECS fails the task).
+ */
 async function startService(
   fleet: TaskFleet,
   environmentId: string,
@@ -354,10 +360,13 @@ async function startService(
   const mapping = readLocalImageCommands(imageCommands).images[image];
   if (!mapping) throw new Error(`${image} is not in ${imageCommands}: its task cannot start`);
   const folder = path.dirname(imageCommands);
+  const { secrets = [] } = container;
+  if (secrets.length > 0 && !fleet.options.secretStores) throw new Error('no secret stores: cannot read its secrets');
+  const secretValues = fleet.options.secretStores ? await resolveTaskSecrets(fleet.options.secretStores, secrets) : {};
   return startServiceProcess({
     argv: [...mapping.command, ...(container.command ?? [])],
     cwd: path.resolve(folder, mapping.cwd ?? '.'),
-    environment: environmentOf(container),
+    environment: { ...environmentOf(container), ...secretValues },
     port: await freePort(),
     onOutput: (line) => fleet.log(`[service ${environmentId}] ${line}`),
   });

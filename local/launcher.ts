@@ -6,7 +6,9 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { ControlPlaneConfigInput } from '../control-plane/config.js';
@@ -396,12 +398,16 @@ function emulatorClients({ parts }: Launch, emulatorUrl: string) {
   const dynamo = new DynamoDBClient(config);
   const ecs = new ECSClient(config);
   const documentClient = DynamoDBDocumentClient.from(dynamo);
+  // What the services' tasks read their secrets from.
+  const secretStores = { secretsManager: new SecretsManagerClient(config), ssm: new SSMClient(config) };
   parts.onStop(async () => {
     cloudFormation.destroy();
     dynamo.destroy();
     ecs.destroy();
+    secretStores.secretsManager.destroy();
+    secretStores.ssm.destroy();
   });
-  return { config, cloudFormation, ecs, documentClient };
+  return { config, cloudFormation, ecs, documentClient, secretStores };
 }
 
 /** Fargate tasks, published in the registry as the environments' local URLs. */
@@ -414,6 +420,7 @@ function startTasks(
     cloudFormation: clients.cloudFormation,
     ecs: clients.ecs,
     imageCommands: local.imageCommands,
+    secretStores: clients.secretStores,
     loadBalancer: network.loadBalancer,
     probeAwsEndpoint: `http://[::1]:${network.emulatorOverIpv6.port}`,
     publishLocalUrls: (id, urls) => publishLocalUrls(clients.documentClient, local.tableName, id, urls),

@@ -127,19 +127,61 @@ describe('with a service: the team’s container and the probe as its sidecar', 
     );
 
     // Act
-    const resources = statements.flatMap((s) => (s.Resource as CfnValue[]).map(deployed));
+    const read = statements.filter((s) => s.Action !== 'kms:Decrypt');
+    const resources = read.flatMap((s) => (s.Resource as CfnValue[]).map(deployed));
     const secretsOf = Object.fromEntries(
       (containerNamed('service').Secrets as CfnObject[]).map((s) => [deployed(s.Name), deployed(s.ValueFrom)]),
     );
 
     // Assess
     expect(propsOf('TaskDefinition').ExecutionRoleArn).toEqual({ 'Fn::GetAtt': ['ServiceExecutionRole', 'Arn'] });
-    expect(statements.flatMap((s) => s.Action as string[]).sort()).toEqual([
+    expect(read.flatMap((s) => s.Action as string[]).sort()).toEqual([
       'secretsmanager:GetSecretValue',
       'ssm:GetParameters',
     ]);
     expect(resources.sort()).toEqual([SECRET, PARAMETER].sort());
     expect(secretsOf).toEqual({ DB_PASSWORD: SECRET, API_KEY: PARAMETER });
+  });
+
+  it('may decrypt with a customer-managed key only through Secrets Manager or Parameter Store, for the named ones', () => {
+    // Prepare
+    const role = propsOf('ServiceExecutionRole');
+    const statements = (role.Policies as CfnObject[]).flatMap(
+      (p) => (p.PolicyDocument as CfnObject).Statement as CfnObject[],
+    );
+
+    // Act: each decrypt grant as (the service it goes through, the encryption context key, the names it allows)
+    const decrypt = statements
+      .filter((s) => s.Action === 'kms:Decrypt')
+      .map((s) => {
+        const condition = s.Condition as Record<string, Record<string, CfnValue>>;
+        const [contextKey, allowed] = Object.entries(condition.StringEquals ?? {})[0] ?? [];
+        return {
+          effect: s.Effect,
+          resource: deployed(s.Resource),
+          via: condition.StringLike?.['kms:ViaService'],
+          contextKey,
+          allowed: (allowed as CfnValue[]).map(deployed).filter((v) => v !== null),
+        };
+      });
+
+    // Assess: two grants, each naming every secret (an ARN of the other kind never matches its context)
+    expect(decrypt).toEqual([
+      {
+        effect: 'Allow',
+        resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:*:key/*' },
+        via: 'secretsmanager.*.amazonaws.com',
+        contextKey: 'kms:EncryptionContext:SecretARN',
+        allowed: [SECRET, PARAMETER],
+      },
+      {
+        effect: 'Allow',
+        resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:*:key/*' },
+        via: 'ssm.*.amazonaws.com',
+        contextKey: 'kms:EncryptionContext:PARAMETER_ARN',
+        allowed: [SECRET, PARAMETER],
+      },
+    ]);
   });
 
   it('without secrets uses the cluster’s execution role and passes no Secrets', () => {

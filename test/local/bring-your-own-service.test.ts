@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorClientConfig } from '../../local/control-plane-resources.js';
 import { type LocalControlPlane, startLocalControlPlane } from '../../local/launcher.js';
 import { type ApiEnvironment, call, fastLocalOptions, processAlive, urlListening, waitForStatus } from './local-api.js';
 
@@ -10,6 +12,7 @@ import { type ApiEnvironment, call, fastLocalOptions, processAlive, urlListening
  */
 const IMAGES = fileURLToPath(new URL('../fixtures/services/images.json', import.meta.url));
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const SECRETS = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/';
 const service = (image: string, extra: Record<string, unknown> = {}) => ({
   image: `${ECR}/${image}`,
   port: 8080,
@@ -29,13 +32,28 @@ describe('bring your own service (local mode)', () => {
 
   beforeAll(async () => {
     local = await startLocalControlPlane(
-      fastLocalOptions({ imageCommands: IMAGES, verbose: true, log: (line) => lines.push(line) }),
+      fastLocalOptions({
+        imageCommands: IMAGES,
+        verbose: true,
+        log: (line) => lines.push(line),
+        config: { maxActivePerOwner: 5, regionCapacity: 10, service: { pullThroughPrefixes: [], secretPrefixes: [SECRETS] } },
+      }),
     );
-    // All three up front: their lifecycles overlap.
+    const secrets = new SecretsManagerClient(emulatorClientConfig(local.emulatorUrl));
+    const greeting = await secrets.send(
+      new CreateSecretCommand({ Name: 'dsenv/greeting', SecretString: 'hi from a secret' }),
+    );
+    secrets.destroy();
+    // All up front: their lifecycles overlap.
     const bodies = {
       hello: { name: 'hello', service: service('hello-service:1', { environment: { GREETING: 'hi from the team' } }) },
       ipv4: { name: 'ipv4-only', service: service('ipv4-only:1') },
       unhealthy: { name: 'unhealthy', service: service('unhealthy:1', { healthPath: '/health' }) },
+      secret: { name: 'secret', service: service('hello-service:1', { secrets: { GREETING: greeting.ARN } }) },
+      noSecret: {
+        name: 'no-secret',
+        service: service('hello-service:1', { secrets: { GREETING: `${SECRETS}does-not-exist-AbCdEf` } }),
+      },
     };
     for (const [key, body] of Object.entries(bodies)) {
       const res = await call(local.apiUrl, 'POST', '/environments', body);
@@ -105,6 +123,32 @@ describe('bring your own service (local mode)', () => {
     expect(checks['service-http-ipv4']?.detail).toContain('HTTP 500');
     expect(checks['probe-list-buckets']?.status).toBe('passed');
     await expectNothingLeft(environment);
+  });
+
+  it('gives the service its secret as a variable, read from the emulator as ECS reads it', async () => {
+    // Act
+    const { environment } = await waitForStatus(local.apiUrl, created.secret?.id ?? '', ['READY', 'FAILED'], 120_000);
+    const [ipv4Url] = environment.outputs.localUrls ?? [];
+    const answer = (await (await fetch(`${ipv4Url}/`)).json()) as Record<string, unknown>;
+
+    // Assess
+    expect(environment.status, environment.failureReason).toBe('READY');
+    expect(answer).toMatchObject({ service: 'hello-service', message: 'hi from a secret' });
+  });
+
+  it('does not start a service whose secret cannot be read: FAILED, the start refused as ECS refuses it', async () => {
+    // Act
+    const { environment } = await waitForStatus(local.apiUrl, created.noSecret?.id ?? '', ['FAILED'], 120_000);
+
+    // Assess: the task never ran (no service output, nothing to route the name to: its checks fail), and the
+    // launcher says why
+    expect(environment.failureReason).toMatch(/^validation failed: dns-a failed/);
+    expect(servicePids(environment.id)).toEqual([]);
+    expect(lines.join('\n')).toMatch(
+      /ResourceInitializationError: unable to pull secrets .*secret GREETING from asm: .*does-not-exist-AbCdEf/,
+    );
+    expect(environment.teardown?.remaining).toEqual([]);
+    expect(local.liveEnvironments().some((e) => e.environmentId === environment.id)).toBe(false);
   });
 
   it.each([
