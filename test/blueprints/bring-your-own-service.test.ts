@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings, not JavaScript templates
 import { describe, expect, it } from 'vitest';
 import { inventoryFromBlueprint } from '../../bench/blueprint-cost.js';
 import { resolveBlueprint, traceValue } from '../../blueprints/blueprint-wiring.js';

@@ -36,7 +36,11 @@ describe('bring your own service (local mode)', () => {
         imageCommands: IMAGES,
         verbose: true,
         log: (line) => lines.push(line),
-        config: { maxActivePerOwner: 5, regionCapacity: 10, service: { pullThroughPrefixes: [], secretPrefixes: [SECRETS] } },
+        config: {
+          maxActivePerOwner: 5,
+          regionCapacity: 10,
+          service: { pullThroughPrefixes: [], secretPrefixes: [SECRETS] },
+        },
       }),
     );
     const secrets = new SecretsManagerClient(emulatorClientConfig(local.emulatorUrl));
