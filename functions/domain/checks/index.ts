@@ -71,10 +71,20 @@ export function ipv6ProbeRequests(
   hasA: boolean,
 ): ProbeRequest[] {
   const urls = checkUrls(settings.listenerPort, outputs, service);
-  const wanted = hasA ? [urls.health, urls.serviceHealth] : Object.values(urls);
+  // Sent before the AAAA lookup is known: without one, these answers fail as the checks do.
+  const wanted = awsProbeFamily(hasA, true) === 6 ? Object.values(urls) : [urls.health, urls.serviceHealth];
   return wanted
     .filter((url): url is string => url !== undefined)
     .map((url) => ({ url, family: 6, timeoutMs: settings.probeTimeoutMs }));
+}
+
+/**
+ * The family the AWS probes (list-buckets, list-ec2) go over: IPv4 when the name has an A record, else IPv6, else
+ * none (both DNS checks failed: they are skipped).
+ */
+export function awsProbeFamily(hasA: boolean, hasAaaa: boolean): 4 | 6 | undefined {
+  if (hasA) return 4;
+  return hasAaaa ? 6 : undefined;
 }
 
 /** Whether the name has an A record, as the `dns-a` check decides it. */
@@ -105,17 +115,15 @@ export async function runChecks(
     ]);
     const hasA = a.status === 'passed';
     const hasAaaa = aaaa.status === 'passed';
-    const awsProbeFamily = hasA ? 4 : hasAaaa ? 6 : undefined;
-    const awsProber = awsProbeFamily === 6 ? deps.probeIpv6 : deps.probeIpv4;
+    const awsFamily = awsProbeFamily(hasA, hasAaaa);
+    const awsProber = awsFamily === 6 ? deps.probeIpv6 : deps.probeIpv4;
     const rest = await Promise.all([
       runCheck('http-ipv4', limit, () => checkHealth(deps.probeIpv4, urls.health, 4, hasA, probeTimeoutMs)),
       runCheck('http-ipv6', limit, () => checkHealth(deps.probeIpv6, urls.health, 6, hasAaaa, probeTimeoutMs)),
       runCheck('probe-list-buckets', limit, () =>
-        checkAwsProbe(awsProber, urls.listBuckets, awsProbeFamily, probeTimeoutMs, false),
+        checkAwsProbe(awsProber, urls.listBuckets, awsFamily, probeTimeoutMs, false),
       ),
-      runCheck('probe-list-ec2', limit, () =>
-        checkAwsProbe(awsProber, urls.listEc2, awsProbeFamily, probeTimeoutMs, true),
-      ),
+      runCheck('probe-list-ec2', limit, () => checkAwsProbe(awsProber, urls.listEc2, awsFamily, probeTimeoutMs, true)),
       ...serviceChecks(hasA, hasAaaa),
     ]);
     return [a, aaaa, ...rest];

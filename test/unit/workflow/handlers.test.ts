@@ -20,6 +20,7 @@ import { handler as startTeardown } from '../../../functions/workflow/start-tear
 import { anEnvironment } from '../../fixtures/workflow/fakes.js';
 import stackStatusChange from '../../fixtures/workflow/stack-status-change.json' with { type: 'json' };
 import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
+import { tableHolding } from './registry-table.js';
 
 setWorkflowEnvironment();
 const ddbMock = mockClient(DynamoDBDocumentClient);
@@ -34,22 +35,7 @@ const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/dsenv-env-
 /** The registry's table holds `item`; a conditional update answers with the changed record. */
 function tableHolds(overrides: Parameters<typeof anEnvironment>[0] = {}) {
   const item = anEnvironment(overrides);
-  ddbMock.on(GetCommand).resolves({ Item: item });
-  ddbMock
-    .on(UpdateCommand)
-    .callsFake(
-      (input: {
-        ExpressionAttributeNames: Record<string, string>;
-        ExpressionAttributeValues: Record<string, unknown>;
-      }) => {
-        const changed: Record<string, unknown> = { ...item, version: item.version + 1 };
-        for (const [alias, field] of Object.entries(input.ExpressionAttributeNames)) {
-          const value = input.ExpressionAttributeValues[`:${alias.slice(1)}`];
-          if (alias.startsWith('#f') && value !== undefined) changed[field] = value;
-        }
-        return { Attributes: changed };
-      },
-    );
+  tableHolding(ddbMock, item);
   return item;
 }
 

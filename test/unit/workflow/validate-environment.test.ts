@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DescribeRouteTablesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as ipv6Prober } from '../../../functions/workflow/ipv6-prober.js';
@@ -11,6 +11,7 @@ import { handler as validate } from '../../../functions/workflow/validate-enviro
 import { type DnsStandIn, startDnsStandIn } from '../../../local/dns-stand-in.js';
 import { anEnvironment } from '../../fixtures/workflow/fakes.js';
 import { lambdaContext, setWorkflowEnvironment } from './lambda-context.js';
+import { tableHolding } from './registry-table.js';
 
 const ID = 'env-3k9x0q2m7ab1';
 const HOST = 'env-3k9x0q2m7ab1-alb.local.test';
@@ -95,25 +96,7 @@ function prepareEnvironment(): Record<string, unknown>[] {
     },
   });
   ddbMock.reset();
-  ddbMock.on(GetCommand).resolves({ Item: item });
-  const updates: Record<string, unknown>[] = [];
-  let version = item.version;
-  ddbMock
-    .on(UpdateCommand)
-    .callsFake(
-      (input: {
-        ExpressionAttributeNames: Record<string, string>;
-        ExpressionAttributeValues: Record<string, unknown>;
-      }) => {
-        const changes: Record<string, unknown> = {};
-        for (const [alias, field] of Object.entries(input.ExpressionAttributeNames)) {
-          if (alias.startsWith('#f')) changes[field] = input.ExpressionAttributeValues[`:${alias.slice(1)}`];
-        }
-        updates.push(changes);
-        version++;
-        return { Attributes: { ...item, ...changes, version } };
-      },
-    );
+  const updates = tableHolding(ddbMock, item);
   ec2Mock.on(DescribeVpcsCommand).resolves({
     Vpcs: [
       { Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: 'fd00::/56', Ipv6CidrBlockState: { State: 'associated' } }] },
