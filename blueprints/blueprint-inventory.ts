@@ -75,3 +75,17 @@ export const inventoryFromBlueprint = (blueprint: Blueprint, parameters: Paramet
   }
   return inventory;
 };
+
+/** Any secret ARN: the parent turns the secrets' endpoints on when a service names one. */
+const A_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/any-AbCdEf';
+
+/**
+ * The inventory the control plane quotes from (COST_INVENTORY): the default environment's, plus the interface
+ * endpoints an environment whose service names secrets has on top (`secretEndpoints`).
+ */
+export const quotedInventory = (blueprint: Blueprint): Inventory => {
+  const base = inventoryFromBlueprint(blueprint);
+  const withSecrets = inventoryFromBlueprint(blueprint, { ServiceSecret1Name: 'SECRET', ServiceSecret1Arn: A_SECRET });
+  const present = new Set(base.interfaceEndpoints.map((e) => e.service));
+  return { ...base, secretEndpoints: withSecrets.interfaceEndpoints.filter((e) => !present.has(e.service)) };
+};

@@ -1,14 +1,15 @@
 /**
  * Follows values across the blueprint's nested stacks, the way CloudFormation resolves them at deploy time:
  * a child's `Ref Parameter` becomes what the parent passes for it (or the child's default), a parent's
- * `Fn::GetAtt [Child, Outputs.X]` becomes the child's output X, and a parent parameter becomes its override or
- * default. Tests use it to check the wiring; the cost model uses it to count what the templates create.
+ * `Fn::GetAtt [Child, Outputs.X]` becomes the child's output X, a parent's `Fn::If` becomes the branch its
+ * condition picks, and a parent parameter becomes its override or default. Tests use it to check the wiring; the cost model uses it to count what the templates create.
  */
 import {
   BLUEPRINT_FILES,
   type Blueprint,
   type BlueprintPart,
   type CfnValue,
+  evaluateConditions,
   getAttTarget,
   isObject,
   parameterValues,
@@ -68,6 +69,11 @@ export const traceValue = (
     const passedValue = isObject(passed) ? passed[ref] : undefined;
     if (passedValue !== undefined) return traceValue(blueprint, 'parent', passedValue, overrides);
     return parameter.Default === undefined ? { part, value } : { part, value: parameter.Default };
+  }
+  const choice = isObject(value) ? value['Fn::If'] : undefined;
+  if (part === 'parent' && Array.isArray(choice) && typeof choice[0] === 'string') {
+    const holds = evaluateConditions(template, parameterValues(template, overrides))[choice[0]];
+    return traceValue(blueprint, part, (holds ? choice[1] : choice[2]) ?? null, overrides);
   }
   const getAtt = getAttTarget(value);
   if (part === 'parent' && getAtt !== undefined && getAtt[1].startsWith('Outputs.')) {

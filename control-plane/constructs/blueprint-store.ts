@@ -6,7 +6,7 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct, type IConstruct } from 'constructs';
-import { inventoryFromBlueprint } from '../../blueprints/blueprint-inventory.js';
+import { quotedInventory } from '../../blueprints/blueprint-inventory.js';
 import { loadBlueprint } from '../../blueprints/template-loader.js';
 import type { Inventory } from '../../functions/domain/cost.js';
 import { REPO_ROOT } from '../config.js';
@@ -61,7 +61,7 @@ export class BlueprintStore extends Construct {
     }
     this.version = blueprintVersion(directory);
     this.keyPrefix = `${this.blueprintName}/${this.version}`;
-    this.costInventory = inventoryFromBlueprint(loadBlueprint(directory));
+    this.costInventory = quotedInventory(loadBlueprint(directory));
 
     this.bucket = new Bucket(this, 'Bucket', {
       encryption: BucketEncryption.S3_MANAGED,

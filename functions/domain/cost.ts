@@ -30,10 +30,17 @@ export type Prices = z.infer<typeof Prices>;
 /** The prices every estimate uses (bundled into the functions with this module). */
 export const PRICES: Prices = Prices.parse(pricesJson);
 
+const InterfaceEndpoint = z.object({ service: z.string(), azs: z.number().check(z.int(), z.nonnegative()) });
+
 /** What an environment runs that is billed by the hour. */
 export const Inventory = z.object({
   /** One entry per interface endpoint: its service and the number of AZs (subnets) it has an ENI in. */
-  interfaceEndpoints: z.array(z.object({ service: z.string(), azs: z.number().check(z.int(), z.nonnegative()) })),
+  interfaceEndpoints: z.array(InterfaceEndpoint),
+  /**
+   * The interface endpoints an environment whose service names secrets has on top (the blueprint turns the Secrets
+   * Manager and SSM endpoints on for it); `sizedInventory` adds them. Absent: none.
+   */
+  secretEndpoints: z.optional(z.array(InterfaceEndpoint)),
   gatewayEndpoints: z.array(z.object({ service: z.string() })),
   /** One entry per load balancer; public IPv4 addresses = one per AZ unless it has none. */
   loadBalancers: z.array(
@@ -96,12 +103,17 @@ export interface ServiceSize {
   cpu?: number;
   memory?: number;
   desiredCount?: number;
+  /** Named secrets bring the endpoints they are read through (`Inventory.secretEndpoints`). */
+  secrets?: Readonly<Record<string, string>>;
 }
 
 /** The inventory of an environment whose service has `size` (the blueprint's defaults where not given). */
 export function sizedInventory(base: Inventory, size: ServiceSize = {}): Inventory {
+  const { secretEndpoints = [], ...inventory } = base;
+  const withSecrets = Object.keys(size.secrets ?? {}).length > 0;
   return {
-    ...base,
+    ...inventory,
+    interfaceEndpoints: withSecrets ? [...base.interfaceEndpoints, ...secretEndpoints] : base.interfaceEndpoints,
     fargate: {
       tasks: size.desiredCount ?? base.fargate.tasks,
       vcpuPerTask: size.cpu === undefined ? base.fargate.vcpuPerTask : size.cpu / 1024,

@@ -1,8 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings, not JavaScript templates
 import { describe, expect, it } from 'vitest';
 import { inventoryFromBlueprint } from '../../bench/blueprint-cost.js';
+import { quotedInventory } from '../../blueprints/blueprint-inventory.js';
 import { resolveBlueprint, traceValue } from '../../blueprints/blueprint-wiring.js';
 import { type CfnObject, type CfnValue, isObject, refTarget } from '../../blueprints/template-loader.js';
+import { sizedInventory } from '../../functions/domain/cost.js';
 import { serviceParameters } from '../../functions/domain/service-parameters.js';
 import { ServiceSpec } from '../../functions/schemas/service.js';
 import { blueprint as probeOnly, writtenBlueprint } from './blueprint-queries.js';
@@ -195,11 +197,41 @@ describe('with a service: the team’s container and the probe as its sidecar', 
     expect(serviceContainer.Command).toBeUndefined();
   });
 
-  it('adds no hourly resource: the cost inventory is the probe-only one for the same task size', () => {
+  it('reads its secrets through the Secrets Manager and SSM endpoints: the parent turns them on for it', () => {
+    // Prepare: the same service without secrets
+    const { secrets: _secrets, ...withoutSecrets } = service;
+    const { resolved: plain } = deployedWith(ServiceSpec.parse(withoutSecrets));
+    const endpoints = (network: typeof svc) =>
+      Object.values(network.Resources)
+        .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface')
+        .map((r) => JSON.stringify(r.Properties?.ServiceName).replace(/.*\}\.|"\}?$/g, ''))
+        .sort();
+
+    // Assess
+    expect(endpoints(resolved.network)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages']);
+    expect(endpoints(plain.network)).toEqual(['ecr.api', 'ecr.dkr', 'logs']);
+  });
+
+  it('costs what its endpoints cost: the inventory is the probe-only one for its size plus the secrets’ endpoints', () => {
+    // Prepare
     const sized = { ContainerCpu: service.cpu, ContainerMemory: service.memory, DesiredCount: service.desiredCount };
-    expect(inventoryFromBlueprint(writtenBlueprint, overrides as Record<string, string>)).toEqual(
-      inventoryFromBlueprint(writtenBlueprint, sized),
-    );
+    const probeOnlyOfSize = inventoryFromBlueprint(writtenBlueprint, sized);
+
+    // Act
+    const deployed = inventoryFromBlueprint(writtenBlueprint, overrides as Record<string, string>);
+    const quoted = sizedInventory(quotedInventory(writtenBlueprint), service);
+    const { secrets: _secrets, ...withoutSecrets } = service;
+
+    // Assess: the API's quote is what the templates deploy, with and without secrets
+    expect(deployed.interfaceEndpoints.map((e) => [e.service, e.azs])).toEqual([
+      ...probeOnlyOfSize.interfaceEndpoints.map((e) => [e.service, e.azs]),
+      ['ssm', 2],
+      ['ssmmessages', 2],
+      ['secretsmanager', 2],
+    ]);
+    expect({ ...deployed, interfaceEndpoints: [] }).toEqual({ ...probeOnlyOfSize, interfaceEndpoints: [] });
+    expect(quoted).toEqual(deployed);
+    expect(sizedInventory(quotedInventory(writtenBlueprint), withoutSecrets)).toEqual(probeOnlyOfSize);
   });
 });
 

@@ -12,6 +12,8 @@ import { handler as createHandler } from '../../../functions/api/create-environm
 import { environmentCost, sizedInventory } from '../../../functions/domain/cost.js';
 import { createEnvironment, extendEnvironment } from '../../../functions/domain/environments.js';
 import { atExpression } from '../../../functions/domain/expiry-timer.js';
+import { serviceParameters } from '../../../functions/domain/service-parameters.js';
+import { ServiceSpec } from '../../../functions/schemas/service.js';
 import { CostLimitExceededError } from '../../../functions/shared/errors.js';
 import { errorToResult } from '../../../functions/shared/http.js';
 import { apiEvent, lambdaContext, parseResult } from './support/events.js';
@@ -68,6 +70,34 @@ describe('cost estimate', () => {
     // Assess
     const bench = modelBlueprintCost({ parameters: { ContainerCpu: 1024, ContainerMemory: 2048, DesiredCount: 2 } });
     expect(sized.hourlyUsd).toBeCloseTo(bench.totalUsdPerHour, 6);
+  });
+
+  it('quotes a service that names secrets with the endpoints it reads them through, as the bench models that request', async () => {
+    // Prepare
+    const service = {
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1',
+      port: 8080,
+      secrets: { DB_PASSWORD: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/db-AbCdEf' },
+    };
+    const parameters = Object.fromEntries(
+      serviceParameters(ServiceSpec.parse(service)).map((p) => [p.ParameterKey, p.ParameterValue]),
+    );
+
+    // Act
+    const result = await create({ name: 'demo', ttlMinutes: 60, service });
+
+    // Assess
+    expect(result.statusCode, JSON.stringify(result.body)).toBe(202);
+    const cost = result.body.cost as { hourlyUsd: number; breakdown: { item: string }[] };
+    const bench = modelBlueprintCost({ parameters });
+    expect(cost.hourlyUsd).toBeCloseTo(bench.totalUsdPerHour, 6);
+    expect(cost.breakdown.map((l) => l.item)).toEqual(bench.lines.map((l) => l.item));
+    expect(cost.breakdown.map((l) => l.item)).toEqual(
+      expect.arrayContaining(['Interface endpoint secretsmanager (2 AZ)', 'Interface endpoint ssm (2 AZ)']),
+    );
+    const { ServiceSecret1Name: _name, ServiceSecret1Arn: _arn, ...withoutSecrets } = parameters;
+    const plain = modelBlueprintCost({ parameters: withoutSecrets });
+    expect(cost.hourlyUsd - plain.totalUsdPerHour).toBeCloseTo(3 * 2 * 0.01, 5);
   });
 
   it('refuses a request over maxEstimatedCostUsd with 422 CostLimitExceeded and starts nothing', async () => {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
+import { quotedInventory } from '../../../../blueprints/blueprint-inventory.js';
 import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 import { lambdaContextFor } from '../../../support/index.js';
 
@@ -107,7 +107,7 @@ export const API_ENVIRONMENT: Record<string, string> = {
   SERVICE_PULL_THROUGH_PREFIXES: '123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub',
   SERVICE_SECRET_PREFIXES:
     'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/,arn:aws:ssm:us-east-1:123456789012:parameter/dsenv/',
-  COST_INVENTORY: JSON.stringify(inventoryFromBlueprint(loadBlueprint())),
+  COST_INVENTORY: JSON.stringify(quotedInventory(loadBlueprint())),
   MAX_ESTIMATED_COST_USD: '50',
   EXPIRY_WARNING_MINUTES: '30,5',
   WARNING_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',

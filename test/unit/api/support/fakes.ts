@@ -14,7 +14,7 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { type SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
-import { inventoryFromBlueprint } from '../../../../blueprints/blueprint-inventory.js';
+import { quotedInventory } from '../../../../blueprints/blueprint-inventory.js';
 import { loadBlueprint } from '../../../../blueprints/template-loader.js';
 import type { EnvironmentsDeps } from '../../../../functions/domain/environments.js';
 import type { EnvironmentChanges, Page } from '../../../../functions/domain/registry.js';
@@ -247,7 +247,7 @@ export const TEST_CONFIG: EnvironmentsDeps['config'] = {
     pullThroughPrefixes: ['123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub'],
     secretPrefixes: ['arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/'],
   },
-  costInventory: inventoryFromBlueprint(loadBlueprint()),
+  costInventory: quotedInventory(loadBlueprint()),
   maxEstimatedCostUsd: 50,
   expiryWarningMinutes: [30, 5],
   warningFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:dsenv-expiry-warning',
