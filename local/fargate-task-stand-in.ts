@@ -121,6 +121,8 @@ interface TaskFleet {
   readonly described: Map<string, StackFacts | null>;
   /** Environments whose URLs must still be removed from the registry (retried until it worked). */
   readonly toUnpublish: Set<string>;
+  /** The registry write of each environment's URLs under way: writes of one environment never overlap. */
+  readonly publishing: Map<string, Promise<void>>;
   readonly limit: <T>(job: () => Promise<T>) => Promise<T>;
   image: Promise<ProbeImage | undefined> | undefined;
   /** The full pass under way, and whether another one was asked for meanwhile. */
@@ -137,6 +139,7 @@ export function startFargateTaskStandIn(options: FargateTaskStandInOptions): Far
     starting: new Map(),
     described: new Map(),
     toUnpublish: new Set(),
+    publishing: new Map(),
     limit: limiter(options.maxConcurrentStarts ?? 4),
     image: undefined,
     running: undefined,
@@ -390,17 +393,37 @@ async function releaseTask(loadBalancer: LoadBalancerStandIn, environment: LiveE
   await Promise.all([environment.probe.stop(), environment.service?.stop()]);
 }
 
-/** Writes the URLs of running tasks (every time: a handler that rewrites `outputs` drops them) and removes old ones. */
+/**
+ * Writes the URLs of running tasks (every time: a handler that rewrites `outputs` drops them) and removes old ones.
+ * A write reads the record first, so two writes of one environment must not overlap: a pass writing a task's URLs
+ * while the workflow's reconcile stops that task would otherwise put them back after their removal.
+ */
 async function publish(fleet: TaskFleet, environmentId?: string): Promise<void> {
-  for (const environment of fleet.live.values()) {
+  for (const environment of [...fleet.live.values()]) {
     if (environmentId !== undefined && environment.environmentId !== environmentId) continue;
-    await fleet.options.publishLocalUrls(environment.environmentId, environment.localUrls);
+    await publishing(fleet, environment.environmentId, async () => {
+      // Stopped while an earlier write was under way: its URLs are being removed.
+      if (fleet.live.get(environment.stackId) !== environment) return;
+      await fleet.options.publishLocalUrls(environment.environmentId, environment.localUrls);
+    });
   }
   for (const id of [...fleet.toUnpublish]) {
     if (environmentId !== undefined && id !== environmentId) continue;
-    await fleet.options.publishLocalUrls(id, undefined);
+    await publishing(fleet, id, () => fleet.options.publishLocalUrls(id, undefined));
     fleet.toUnpublish.delete(id);
   }
+}
+
+/** Runs `write` once the environment's write under way (if any) is over. */
+function publishing(fleet: TaskFleet, environmentId: string, write: () => Promise<void>): Promise<void> {
+  const previous = fleet.publishing.get(environmentId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(write);
+  fleet.publishing.set(environmentId, next);
+  const forget = () => {
+    if (fleet.publishing.get(environmentId) === next) fleet.publishing.delete(environmentId);
+  };
+  next.then(forget, forget);
+  return next;
 }
 
 /** Once the pass and the starts under way are over, every task is stopped and the probe image disposed of. */

@@ -26,6 +26,13 @@ const stackOf = (environmentId: string): Stack => ({
   Outputs: [{ OutputKey: 'PublicURI', OutputValue: `${environmentId}-alb.us-east-1.elb.amazonaws.com` }],
 });
 
+/** What the registry holds as each environment's `outputs.localUrls`, as the stand-in writes it. */
+interface UrlRegistry {
+  readonly urls: Map<string, readonly string[] | undefined>;
+  /** How long a write of URLs takes between reading the record and writing it (a removal is immediate). */
+  writeMs: number;
+}
+
 function fixture(environmentIds: readonly string[], maxConcurrentStarts: number) {
   const cloudFormation = new CloudFormationClient({ region: 'us-east-1' });
   const cfn = mockClient(cloudFormation);
@@ -61,18 +68,21 @@ function fixture(environmentIds: readonly string[], maxConcurrentStarts: number)
     };
   };
   const published: string[] = [];
+  const registry: UrlRegistry = { urls: new Map(), writeMs: 0 };
   const standIn = startFargateTaskStandIn({
     cloudFormation,
     loadBalancer,
     probeAwsEndpoint: 'http://[::1]:1',
     publishLocalUrls: async (id, urls) => {
       if (urls) published.push(id);
+      if (urls && registry.writeMs > 0) await new Promise((r) => setTimeout(r, registry.writeMs));
+      registry.urls.set(id, urls);
     },
     intervalMs: 600_000,
     maxConcurrentStarts,
     startProbe,
   });
-  return { standIn, starts, published, routes, cfn, stacks };
+  return { standIn, starts, published, registry, routes, cfn, stacks };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `env-burst${String(i).padStart(7, '0')}`);
@@ -133,6 +143,29 @@ describe('Fargate task stand-in with many environments at once', () => {
     await pass;
     expect(f.starts.count).toBe(4);
     expect(new Set(liveIds(f.standIn)).size).toBe(4);
+  });
+
+  it("removes a stopped task's URLs even while a pass was writing them (they are not put back after the removal)", async () => {
+    // Prepare: the task runs and its URLs are published; a pass then writes them again, slowly
+    const [target] = ids(1) as [string];
+    const f = fixture([target], 1);
+    standIn = f.standIn;
+    await f.standIn.reconcile(target);
+    expect(f.registry.urls.get(target)).toHaveLength(2);
+    f.registry.writeMs = START_MS;
+    const pass = f.standIn.reconcile();
+    await new Promise((r) => setTimeout(r, START_MS / 3));
+
+    // Act: the teardown deleted the stack; its reconcile stops the task while the pass's write is under way
+    const [stack] = f.stacks as [Stack];
+    f.cfn.on(ListStacksCommand).resolves({ StackSummaries: [{ ...stack, StackStatus: 'DELETE_COMPLETE' }] as never });
+    f.cfn.on(DescribeStacksCommand, { StackName: stack.StackName }).rejects(new Error('Stack does not exist'));
+    await f.standIn.reconcile(target);
+    await pass;
+
+    // Assess
+    expect(liveIds(f.standIn)).toEqual([]);
+    expect(f.registry.urls.get(target)).toBeUndefined();
   });
 
   it("stops a task whose stack was deleted while a pass was starting it, once the workflow's reconcile runs", async () => {
