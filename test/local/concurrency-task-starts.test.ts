@@ -82,7 +82,13 @@ function fixture(environmentIds: readonly string[], maxConcurrentStarts: number)
     maxConcurrentStarts,
     startProbe,
   });
-  return { standIn, starts, published, registry, routes, cfn, stacks };
+  /** The (one) environment's stack is deleted: listed DELETE_COMPLETE, gone by name. */
+  const deleteStack = () => {
+    const [stack] = stacks as [Stack];
+    cfn.on(ListStacksCommand).resolves({ StackSummaries: [{ ...stack, StackStatus: 'DELETE_COMPLETE' }] as never });
+    cfn.on(DescribeStacksCommand, { StackName: stack.StackName }).rejects(new Error('Stack does not exist'));
+  };
+  return { standIn, starts, published, registry, routes, deleteStack };
 }
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `env-burst${String(i).padStart(7, '0')}`);
@@ -157,9 +163,7 @@ describe('Fargate task stand-in with many environments at once', () => {
     await new Promise((r) => setTimeout(r, START_MS / 3));
 
     // Act: the teardown deleted the stack; its reconcile stops the task while the pass's write is under way
-    const [stack] = f.stacks as [Stack];
-    f.cfn.on(ListStacksCommand).resolves({ StackSummaries: [{ ...stack, StackStatus: 'DELETE_COMPLETE' }] as never });
-    f.cfn.on(DescribeStacksCommand, { StackName: stack.StackName }).rejects(new Error('Stack does not exist'));
+    f.deleteStack();
     await f.standIn.reconcile(target);
     await pass;
 
@@ -176,9 +180,7 @@ describe('Fargate task stand-in with many environments at once', () => {
     await new Promise((r) => setTimeout(r, START_MS / 3));
 
     // The teardown deletes the stack while the start is under way, then its own reconcile runs (FinishTeardown).
-    const [stack] = f.stacks as [Stack];
-    f.cfn.on(ListStacksCommand).resolves({ StackSummaries: [{ ...stack, StackStatus: 'DELETE_COMPLETE' }] as never });
-    f.cfn.on(DescribeStacksCommand, { StackName: stack.StackName }).rejects(new Error('Stack does not exist'));
+    f.deleteStack();
     await f.standIn.reconcile(target);
 
     await pass;
