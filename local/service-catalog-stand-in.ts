@@ -240,7 +240,10 @@ async function provision(catalog: Catalog, product: LocalProvisionedProduct, rec
   );
   product.stackId = created.StackId;
   const properties = registrationProperties(catalog, product.parameters);
-  const answer = await customResourceEvent(catalog, product, 'Create', properties);
+  // No answer in time fails the resource as CloudFormation fails it: the stack rolls back like any failed create.
+  const answer = await customResourceEvent(catalog, product, 'Create', properties).catch(
+    (error: unknown): Body => ({ Status: 'FAILED', Reason: (error as Error).message }),
+  );
   product.physicalResourceId = String(answer.PhysicalResourceId ?? '');
   if (answer.Status === 'SUCCESS') {
     product.outputs = await productOutputs(catalog, product, (answer.Data ?? {}) as Body);
@@ -250,11 +253,13 @@ async function provision(catalog: Catalog, product: LocalProvisionedProduct, rec
     catalog.log(`provisioned product ${product.id} available: ${product.outputs.EnvironmentId ?? '?'}`);
     return;
   }
-  // A failed create rolls back: the failed resource gets its Delete, the stack goes.
-  product.status = 'ERROR';
-  product.statusMessage = String(answer.Reason ?? 'registration failed');
+  // A failed create rolls back: the failed resource gets its Delete, the stack goes; only then does the record fail
+  // and the product show ERROR (Service Catalog reports the launch once CloudFormation is done with it).
+  const reason = String(answer.Reason ?? 'registration failed');
   await customResourceEvent(catalog, product, 'Delete', properties).catch(() => undefined);
   await catalog.options.cloudFormation.send(new DeleteStackCommand({ StackName: created.StackId }));
+  product.status = 'ERROR';
+  product.statusMessage = reason;
   settle(catalog, record, product.statusMessage);
   catalog.log(`provisioned product ${product.id} failed: ${product.statusMessage}`);
 }

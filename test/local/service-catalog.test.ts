@@ -66,7 +66,11 @@ describe('local mode: Service Catalog launches through the same engine', () => {
     }
   }
 
-  async function launch(name: string, ttlMinutes: number): Promise<string> {
+  async function launch(
+    name: string,
+    ttlMinutes: number,
+    more: readonly { Key: string; Value: string }[] = [],
+  ): Promise<string> {
     const out = await catalog.send(
       new ProvisionProductCommand({
         ProductId: local.serviceCatalog.productId,
@@ -75,6 +79,7 @@ describe('local mode: Service Catalog launches through the same engine', () => {
         ProvisioningParameters: [
           { Key: 'EnvironmentName', Value: name },
           { Key: 'TtlMinutes', Value: String(ttlMinutes) },
+          ...more,
         ],
         ProvisionToken: `${name}-token`,
       }),
@@ -181,6 +186,34 @@ describe('local mode: Service Catalog launches through the same engine', () => {
     expect(await stackStatus(environment.stackName)).toMatch(/DOES_NOT_EXIST|DELETE_COMPLETE/);
     expect(await stackStatus(productStackId ?? 'none')).toMatch(/DOES_NOT_EXIST|DELETE_COMPLETE/);
     expect(await provisionedProductGone(terminatedProduct)).toBe(true);
+  });
+
+  it('rolls a refused launch back before it shows ERROR: by then its product stack is gone, and no environment', async () => {
+    // Prepare: the platform allows no secrets (the default), so the registration refuses this launch
+    const refused = await launch('catalog-refused', 30, [
+      { Key: 'ServiceImage', Value: '123456789012.dkr.ecr.us-east-1.amazonaws.com/hello-service:1' },
+      { Key: 'ServicePort', Value: '8080' },
+      { Key: 'ServiceSecret1Name', Value: 'DB_PASSWORD' },
+      { Key: 'ServiceSecret1Arn', Value: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dsenv/db-AbCdEf' },
+    ]);
+    const product = () => local.serviceCatalog.products().find((p) => p.id === refused);
+
+    // Act: the moment the catalog shows the launch over, its stack as CloudFormation shows it
+    const deadline = Date.now() + 30_000;
+    while (product()?.status === 'UNDER_CHANGE' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const stackAtError = await stackStatus(product()?.stackId ?? 'none');
+
+    // Assess
+    expect(product()?.status).toBe('ERROR');
+    expect(product()?.statusMessage).toMatch(/allows no secrets/);
+    expect(stackAtError).toMatch(/DOES_NOT_EXIST|DELETE_COMPLETE/);
+    expect((await listAs(CAROL)).some((e) => e.provisionedProductId === refused)).toBe(false);
+    // Then the catalog's own clean-up: a failed product is terminated like any other.
+    await catalog.send(
+      new TerminateProvisionedProductCommand({ ProvisionedProductId: refused, TerminateToken: 'refused-terminate' }),
+    );
+    await local.serviceCatalog.idle();
+    expect(await provisionedProductGone(refused)).toBe(true);
   });
 
   it('expires a catalog environment like any other and terminates its provisioned product, so the catalog shows nothing stale', async () => {

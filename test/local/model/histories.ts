@@ -101,8 +101,10 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
   // again only at the start and after a failed history.
   let baseline: Set<string> | undefined;
   const ranOps = () => Object.values(options.stats.ops).reduce((sum, n) => sum + n, 0);
-  // Once the target is reached no further operation runs, not even in the history under way (it settles).
-  const targetReached = () => options.opsTarget !== undefined && ranOps() >= options.opsTarget;
+  // Once the target is reached no further operation runs, not even in the history under way (it settles); but a
+  // history failed, its shrinking replays candidates in full (the target would cut them short and hide the break).
+  let shrinking = false;
+  const targetReached = () => !shrinking && options.opsTarget !== undefined && ranOps() >= options.opsTarget;
   const property = fc.asyncProperty(
     fc.commands(commandArbitraries({ ...options, done: targetReached }), {
       maxCommands: options.commands,
@@ -123,6 +125,7 @@ export async function runHistories(options: HistoryOptions): Promise<string | un
         await fc.asyncModelRun(() => ({ model, real }), commands);
         await settle(model, real, options.settleMs ?? 180_000, before);
       } catch (error) {
+        shrinking = true;
         baseline = undefined;
         await cleanUp(model, real, 60_000);
         throw error;
