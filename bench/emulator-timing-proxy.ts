@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { percentile } from './stats.js';
 
 /**
  * An HTTP proxy between the control plane and the emulator that times every request: the control plane is
@@ -39,6 +40,25 @@ export function operationOf(method: string, url: string, headers: IncomingMessag
   const firstSegment = new URL(url, 'http://emulator').pathname.split('/')[1] ?? '';
   return `${method} /${firstSegment}`;
 }
+
+/** Requests by operation: how many, p50/p99 and total round-trip time; the most total time first. */
+export function operationSummary(requests: readonly EmulatorRequest[]) {
+  const byOperation: Record<string, number[]> = {};
+  for (const r of requests) {
+    const list = byOperation[r.operation] ?? [];
+    list.push(r.end - r.start);
+    byOperation[r.operation] = list;
+  }
+  return Object.fromEntries(
+    Object.entries(byOperation)
+      .map(([operation, ms]) => {
+        const totalMs = ms.reduce((sum, m) => sum + m, 0);
+        return [operation, { n: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), totalMs }] as const;
+      })
+      .sort((a, b) => b[1].totalMs - a[1].totalMs),
+  );
+}
+export type OperationSummary = ReturnType<typeof operationSummary>;
 
 export async function startEmulatorTimingProxy(emulatorUrl: string): Promise<EmulatorTimingProxy> {
   const target = new URL(emulatorUrl);

@@ -28,7 +28,12 @@ import { type LoadResult, measureApiLoad } from './api-load.js';
 import { loadPrices, modelBlueprintCost } from './blueprint-cost.js';
 import { type BundleResult, functionsOf, measureBundles, measureVariant, type VariantResult } from './bundles.js';
 import { createConcurrently, deleteConcurrently } from './concurrency.js';
-import { type EmulatorTimingProxy, startEmulatorTimingProxy } from './emulator-timing-proxy.js';
+import {
+  type EmulatorTimingProxy,
+  type OperationSummary,
+  operationSummary,
+  startEmulatorTimingProxy,
+} from './emulator-timing-proxy.js';
 import { type LifecycleSample, measureSequentialLifecycles, stateDurations, summarizeLifecycles } from './lifecycle.js';
 import { countExecution, countLifecycle, priceLifecycle } from './lifecycle-cost.js';
 import { call, principal } from './local-api.js';
@@ -132,8 +137,6 @@ interface MeasuredLoad {
   readonly load: LoadResult;
   readonly emulator: OperationSummary;
 }
-
-type OperationSummary = ReturnType<typeof operationSummary>;
 
 /** Background pollers slowed down in local mode, so that their emulator calls stay out of the measured windows. */
 const BACKGROUND_INTERVALS_MS = { scheduler: 30_000, sweeper: 60_000, taskReconcile: 30_000 };
@@ -952,23 +955,6 @@ function lifecycleCost(
         'request); Lambda compute is the local estimate',
     },
   };
-}
-
-function operationSummary(requests: readonly { operation: string; start: number; end: number }[]) {
-  const byOperation: Record<string, number[]> = {};
-  for (const r of requests) {
-    const list = byOperation[r.operation] ?? [];
-    list.push(r.end - r.start);
-    byOperation[r.operation] = list;
-  }
-  return Object.fromEntries(
-    Object.entries(byOperation)
-      .map(
-        ([operation, ms]) =>
-          [operation, { n: ms.length, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99) }] as const,
-      )
-      .sort((a, b) => b[1].n * b[1].p50Ms - a[1].n * a[1].p50Ms),
-  );
 }
 
 function sampleForJson(sample: LifecycleSample) {

@@ -2,7 +2,8 @@
  * Follows values across the blueprint's nested stacks, the way CloudFormation resolves them at deploy time:
  * a child's `Ref Parameter` becomes what the parent passes for it (or the child's default), a parent's
  * `Fn::GetAtt [Child, Outputs.X]` becomes the child's output X, a parent's `Fn::If` becomes the branch its
- * condition picks, and a parent parameter becomes its override or default. Tests use it to check the wiring; the cost model uses it to count what the templates create.
+ * condition picks, and a parent parameter becomes its override or default. Tests use it to check the wiring; the
+ * cost model uses it to count what the templates create.
  */
 import {
   BLUEPRINT_FILES,

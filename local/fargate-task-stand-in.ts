@@ -364,8 +364,9 @@ async function startService(
   if (!mapping) throw new Error(`${image} is not in ${imageCommands}: its task cannot start`);
   const folder = path.dirname(imageCommands);
   const { secrets = [] } = container;
-  if (secrets.length > 0 && !fleet.options.secretStores) throw new Error('no secret stores: cannot read its secrets');
-  const secretValues = fleet.options.secretStores ? await resolveTaskSecrets(fleet.options.secretStores, secrets) : {};
+  const stores = fleet.options.secretStores;
+  if (!stores && secrets.length > 0) throw new Error('no secret stores: cannot read its secrets');
+  const secretValues = stores ? await resolveTaskSecrets(stores, secrets) : {};
   return startServiceProcess({
     argv: [...mapping.command, ...(container.command ?? [])],
     cwd: path.resolve(folder, mapping.cwd ?? '.'),

@@ -5,8 +5,8 @@ import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 /**
  * What ECS does with a container's `secrets` before the container starts, against the emulator: each `valueFrom`
  * (a Secrets Manager secret or an SSM parameter, by ARN: the API accepts no JSON key or version suffix) is read
- * and given to the container as its variable (on AWS, with the task's execution role). A secret that cannot be read stops the task before it starts, with ECS's
- * `ResourceInitializationError`; the container never runs.
+ * and given to the container as its variable (on AWS, with the task's execution role). A secret that cannot be
+ * read stops the task before it starts, with ECS's `ResourceInitializationError`; the container never runs.
  */
 export interface SecretStores {
   readonly secretsManager: SecretsManagerClient;

@@ -197,22 +197,7 @@ describe('with a service: the team’s container and the probe as its sidecar', 
     expect(serviceContainer.Command).toBeUndefined();
   });
 
-  it('reads its secrets through the Secrets Manager and SSM endpoints: the parent turns them on for it', () => {
-    // Prepare: the same service without secrets
-    const { secrets: _secrets, ...withoutSecrets } = service;
-    const { resolved: plain } = deployedWith(ServiceSpec.parse(withoutSecrets));
-    const endpoints = (network: typeof svc) =>
-      Object.values(network.Resources)
-        .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties?.VpcEndpointType === 'Interface')
-        .map((r) => JSON.stringify(r.Properties?.ServiceName).replace(/.*\}\.|"\}?$/g, ''))
-        .sort();
-
-    // Assess
-    expect(endpoints(resolved.network)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm', 'ssmmessages']);
-    expect(endpoints(plain.network)).toEqual(['ecr.api', 'ecr.dkr', 'logs']);
-  });
-
-  it('costs what its endpoints cost: the inventory is the probe-only one for its size plus the secrets’ endpoints', () => {
+  it('reads its secrets through the SSM and Secrets Manager endpoints the parent turns on, and is quoted with them', () => {
     // Prepare
     const sized = { ContainerCpu: service.cpu, ContainerMemory: service.memory, DesiredCount: service.desiredCount };
     const probeOnlyOfSize = inventoryFromBlueprint(writtenBlueprint, sized);
@@ -222,7 +207,8 @@ describe('with a service: the team’s container and the probe as its sidecar', 
     const quoted = sizedInventory(quotedInventory(writtenBlueprint), service);
     const { secrets: _secrets, ...withoutSecrets } = service;
 
-    // Assess: the API's quote is what the templates deploy, with and without secrets
+    // Assess: the network has the endpoints (nothing else changes), and the API's quote is what the templates
+    // deploy, with and without secrets
     expect(deployed.interfaceEndpoints.map((e) => [e.service, e.azs])).toEqual([
       ...probeOnlyOfSize.interfaceEndpoints.map((e) => [e.service, e.azs]),
       ['ssm', 2],

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { EmulatorRequest } from '../../bench/emulator-timing-proxy.js';
+import { type EmulatorRequest, operationSummary } from '../../bench/emulator-timing-proxy.js';
 import { runHistories } from '../local/model/histories.js';
 import { emptyStats, type HistoryStats } from '../local/model/lifecycle-model.js';
 import { LocalSystem } from '../local/model/system.js';
@@ -48,22 +48,18 @@ function summary(stats: HistoryStats, seed: number, seconds: number): string {
   ].join('\n');
 }
 
-/** Emulator busy time and calls by operation, the costliest first (the emulator answers one request at a time). */
+/** The emulator's requests by operation, the most time first (it answers one request at a time). */
 function emulatorTable(requests: readonly EmulatorRequest[], minutes: number): string {
-  const byOperation = new Map<string, { calls: number; seconds: number }>();
-  for (const r of requests) {
-    const entry = byOperation.get(r.operation) ?? { calls: 0, seconds: 0 };
-    entry.calls += 1;
-    entry.seconds += (r.end - r.start) / 1000;
-    byOperation.set(r.operation, entry);
-  }
-  const rows = [...byOperation.entries()].sort(([, a], [, b]) => b.seconds - a.seconds).slice(0, 20);
-  const busy = [...byOperation.values()].reduce((sum, e) => sum + e.seconds, 0);
+  const rows = Object.entries(operationSummary(requests));
+  const busySeconds = rows.reduce((sum, [, e]) => sum + e.totalMs, 0) / 1000;
   return [
-    `emulator (${requests.length} requests, ${busy.toFixed(0)} s in flight, queueing included, ${(requests.length / minutes).toFixed(0)}/min)`,
-    ...rows.map(
-      ([op, e]) => `  ${op.padEnd(44)} ${String(e.calls).padStart(6)} calls ${e.seconds.toFixed(1).padStart(7)} s`,
-    ),
+    `emulator (${requests.length} requests, ${busySeconds.toFixed(0)} s in flight, queueing included, ${(requests.length / minutes).toFixed(0)}/min)`,
+    ...rows
+      .slice(0, 20)
+      .map(
+        ([op, e]) =>
+          `  ${op.padEnd(44)} ${String(e.n).padStart(6)} calls ${(e.totalMs / 1000).toFixed(1).padStart(7)} s`,
+      ),
   ].join('\n');
 }
 
